@@ -1,0 +1,96 @@
+//! Installs the real peers the suites test against: Debian's Chromium, botocore/boto3 (new and
+//! old) from PyPI, and the JS SDK from npm. Idempotent: a stamp file per environment records what
+//! was installed, so a second run costs a few stat calls.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::{self, have, run, work_dir};
+
+/// Debian packages: the browser for end-to-end logins, and the benchmark tools.
+const DEBIAN_PACKAGES: &[(&str, &str)] =
+    &[("chromium", "chromium"), ("hyperfine", "hyperfine"), ("/usr/bin/time", "time")];
+
+/// botocore >= 1.41 has the login provider; `crt` is what it needs for DPoP signing.
+const PYTHON_NEW: &[&str] = &["boto3>=1.41", "botocore[crt]>=1.41", "pytest>=8", "maturin>=1.9,<2"];
+/// The last boto3 before login sessions existed: the users our Python package is for.
+const PYTHON_OLD: &[&str] = &["boto3==1.40.76", "pytest>=8"];
+const NODE_PEERS: &[&str] = &["@aws-sdk/credential-provider-login", "@aws-sdk/client-sts"];
+
+/// Where the installed peers live; suites read these paths from the environment `apply` sets.
+#[derive(Debug, Clone)]
+pub struct Peers {
+    pub python_new: PathBuf,
+    pub python_old: PathBuf,
+    pub node_modules: PathBuf,
+    pub chromium: PathBuf,
+}
+
+impl Peers {
+    pub fn apply<'a>(&self, command: &'a mut Command) -> &'a mut Command {
+        command
+            .env("AWS_LOGIN_TEST_PYTHON", &self.python_new)
+            .env("AWS_LOGIN_TEST_PYTHON_OLD", &self.python_old)
+            .env("AWS_LOGIN_TEST_NODE_MODULES", &self.node_modules)
+            .env("AWS_LOGIN_TEST_CHROMIUM", &self.chromium)
+    }
+}
+
+pub fn setup() -> Result<Peers, String> {
+    install_debian_packages()?;
+    let python_new = venv("venv-new", PYTHON_NEW)?;
+    let python_old = venv("venv-old", PYTHON_OLD)?;
+    let node_modules = npm_peers()?;
+    Ok(Peers { python_new, python_old, node_modules, chromium: PathBuf::from("/usr/bin/chromium") })
+}
+
+fn install_debian_packages() -> Result<(), String> {
+    let missing: Vec<&str> =
+        DEBIAN_PACKAGES.iter().filter(|(probe, _)| !have(probe)).map(|(_, package)| *package).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = util::output(Command::new("id").arg("-u")).as_deref() == Some("0");
+    if !is_root {
+        return Err(format!("missing Debian packages; run: sudo apt-get install -y {}", missing.join(" ")));
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// A virtualenv under `.work/NAME` with `requirements`; returns its python.
+fn venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
+    let dir = work_dir().join(name);
+    let python = dir.join("bin/python");
+    let stamp = dir.join(".xtask-installed");
+    let wanted = requirements.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(python);
+    }
+    if !python.exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
+    }
+    run(Command::new(&python).args(["-m", "pip", "install", "-q", "--disable-pip-version-check"]).args(requirements))?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+    Ok(python)
+}
+
+fn npm_peers() -> Result<PathBuf, String> {
+    let dir = work_dir().join("node-peers");
+    let stamp = dir.join(".xtask-installed");
+    let wanted = NODE_PEERS.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(dir.join("node_modules"));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    if !dir.join("package.json").exists() {
+        std::fs::write(dir.join("package.json"), "{\"name\":\"aws-login-test-peers\",\"private\":true}\n")
+            .map_err(|e| format!("writing package.json: {e}"))?;
+    }
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).args(NODE_PEERS).current_dir(&dir))?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+    Ok(dir.join("node_modules"))
+}
