@@ -11,11 +11,14 @@ use crate::util::{self, have, run, work_dir};
 const DEBIAN_PACKAGES: &[(&str, &str)] =
     &[("chromium", "chromium"), ("hyperfine", "hyperfine"), ("/usr/bin/time", "time")];
 
-/// botocore >= 1.41 has the login provider; `crt` is what it needs for DPoP signing.
-const PYTHON_NEW: &[&str] = &["boto3>=1.41", "botocore[crt]>=1.41", "pytest>=8", "maturin>=1.9,<2"];
+/// Pinned versions (see NODE_PEERS). botocore >= 1.41 has the login provider; `crt` is what it needs for DPoP signing.
+const PYTHON_NEW: &[&str] = &["boto3==1.44.5", "botocore[crt]==1.44.5", "pytest==9.2.0", "maturin==1.16.0"];
 /// The last boto3 before login sessions existed: the users our Python package is for.
-const PYTHON_OLD: &[&str] = &["boto3==1.40.76", "pytest>=8"];
-const NODE_PEERS: &[&str] = &["@aws-sdk/credential-provider-login", "@aws-sdk/client-sts"];
+const PYTHON_OLD: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
+/// Pinned so that a green run means the same thing next month; `playwright-core` drives Debian's
+/// Chromium in the end-to-end tests (it never downloads a browser of its own).
+const NODE_PEERS: &[&str] =
+    &["@aws-sdk/credential-provider-login@3.972.92", "@aws-sdk/client-sts@3.1169.0", "playwright-core@1.65.1"];
 
 /// Where the installed peers live; suites read these paths from the environment `apply` sets.
 #[derive(Debug, Clone)]
