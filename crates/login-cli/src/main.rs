@@ -1,0 +1,2 @@
+//! aws-login (work in progress).
+fn main() {}

@@ -1,0 +1,1 @@
+//! login-io: the IO driver for AWS console-credentials login (work in progress).
