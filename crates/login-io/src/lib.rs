@@ -1,1 +1,5 @@
 //! login-io: the IO driver for AWS console-credentials login (work in progress).
+pub mod cache_store;
+pub mod http;
+pub mod paths;
+pub mod settings;
