@@ -111,7 +111,8 @@ impl CallbackPage {
         CallbackPage {
             status: 431,
             headline: "Request too large".into(),
-            detail: "The request sent to the aws-login callback was too large and was ignored.".into(),
+            detail: "The request sent to the aws-login callback was too large and was ignored."
+                .into(),
             succeeded: false,
         }
     }
@@ -120,7 +121,8 @@ impl CallbackPage {
         CallbackPage {
             status: 400,
             headline: "Bad request".into(),
-            detail: "The request sent to the aws-login callback could not be read and was ignored.".into(),
+            detail: "The request sent to the aws-login callback could not be read and was ignored."
+                .into(),
             succeeded: false,
         }
     }
@@ -138,7 +140,11 @@ impl CallbackPage {
 
     /// The page's HTML document.
     pub fn html(&self) -> String {
-        let (accent, mark) = if self.succeeded { ("#1d8102", "&#10003;") } else { ("#d13212", "!") };
+        let (accent, mark) = if self.succeeded {
+            ("#1d8102", "&#10003;")
+        } else {
+            ("#d13212", "!")
+        };
         let mut html = String::with_capacity(1024);
         let _ = write!(
             html,
@@ -227,7 +233,10 @@ impl Drop for CallbackReply {
         // Dropped without an answer (an error path): tell the browser instead of resetting it.
         if let Some(stream) = self.stream.take() {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(write_response(stream, CallbackPage::abandoned().http_response(false)));
+                runtime.spawn(write_response(
+                    stream,
+                    CallbackPage::abandoned().http_response(false),
+                ));
             }
         }
     }
@@ -269,12 +278,21 @@ impl CallbackServer {
             .await
             .map_err(|source| match source.kind() {
                 io::ErrorKind::AddrInUse => CallbackServerError::PortInUse { port: wanted },
-                io::ErrorKind::PermissionDenied => CallbackServerError::PortNotPermitted { port: wanted, source },
-                _ => CallbackServerError::Bind { port: wanted, source },
+                io::ErrorKind::PermissionDenied => CallbackServerError::PortNotPermitted {
+                    port: wanted,
+                    source,
+                },
+                _ => CallbackServerError::Bind {
+                    port: wanted,
+                    source,
+                },
             })?;
         let port = listener
             .local_addr()
-            .map_err(|source| CallbackServerError::Bind { port: wanted, source })?
+            .map_err(|source| CallbackServerError::Bind {
+                port: wanted,
+                source,
+            })?
             .port();
         Ok(CallbackServer {
             listener,
@@ -333,20 +351,37 @@ impl CallbackServer {
 
 /// Reads one request head and either answers it here or forwards a callback to the waiter.
 async fn serve_connection(mut stream: TcpStream, arrived: mpsc::Sender<ArrivedCallback>) {
-    let head = match tokio::time::timeout(REQUEST_HEAD_DEADLINE, read_request_head(&mut stream)).await {
-        Ok(Ok(head)) => head,
-        Ok(Err(HeadError::TooLarge)) => return write_page(stream, &CallbackPage::too_large(), false).await,
-        Ok(Err(HeadError::Closed)) | Err(_) => return,
-    };
+    let head =
+        match tokio::time::timeout(REQUEST_HEAD_DEADLINE, read_request_head(&mut stream)).await {
+            Ok(Ok(head)) => head,
+            Ok(Err(HeadError::TooLarge)) => {
+                return write_page(stream, &CallbackPage::too_large(), false).await
+            }
+            Ok(Err(HeadError::Closed)) | Err(_) => return,
+        };
     match parse_request_line(&head) {
-        Some(RequestLine { method: "GET", path, query }) if path == CALLBACK_PATH => {
+        Some(RequestLine {
+            method: "GET",
+            path,
+            query,
+        }) if path == CALLBACK_PATH => {
             let query = query.to_owned();
             // The waiter is gone only when the login has already finished.
             let _ = arrived.send(ArrivedCallback { query, stream }).await;
         }
-        Some(RequestLine { method: "GET", .. }) => write_page(stream, &CallbackPage::not_found(), false).await,
-        Some(RequestLine { method: "HEAD", path, .. }) => {
-            let page = if path == CALLBACK_PATH { CallbackPage::method_not_allowed() } else { CallbackPage::not_found() };
+        Some(RequestLine { method: "GET", .. }) => {
+            write_page(stream, &CallbackPage::not_found(), false).await
+        }
+        Some(RequestLine {
+            method: "HEAD",
+            path,
+            ..
+        }) => {
+            let page = if path == CALLBACK_PATH {
+                CallbackPage::method_not_allowed()
+            } else {
+                CallbackPage::not_found()
+            };
             write_page(stream, &page, true).await;
         }
         Some(_) => write_page(stream, &CallbackPage::method_not_allowed(), false).await,
@@ -366,7 +401,10 @@ async fn read_request_head(stream: &mut TcpStream) -> Result<String, HeadError> 
     let mut head = Vec::with_capacity(2048);
     let mut chunk = [0u8; 2048];
     loop {
-        let read = stream.read(&mut chunk).await.map_err(|_| HeadError::Closed)?;
+        let read = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|_| HeadError::Closed)?;
         if read == 0 {
             return Err(HeadError::Closed);
         }
@@ -384,7 +422,10 @@ async fn read_request_head(stream: &mut TcpStream) -> Result<String, HeadError> 
 }
 
 fn find_head_end(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(4).position(|w| w == b"\r\n\r\n").or_else(|| bytes.windows(2).position(|w| w == b"\n\n"))
+    bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| bytes.windows(2).position(|w| w == b"\n\n"))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -399,7 +440,9 @@ struct RequestLine<'a> {
 fn parse_request_line(head: &str) -> Option<RequestLine<'_>> {
     let line = head.lines().next()?;
     let mut parts = line.split(' ');
-    let method = parts.next().filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase()))?;
+    let method = parts
+        .next()
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase()))?;
     let mut target = parts.next().filter(|t| !t.is_empty())?;
     let version = parts.next()?;
     if !version.starts_with("HTTP/1.") || parts.next().is_some() {
@@ -413,7 +456,11 @@ fn parse_request_line(head: &str) -> Option<RequestLine<'_>> {
     }
     let target = target.split('#').next().unwrap_or(target);
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    Some(RequestLine { method, path, query })
+    Some(RequestLine {
+        method,
+        path,
+        query,
+    })
 }
 
 #[cfg(test)]
@@ -425,18 +472,42 @@ mod tests {
     fn request_lines_split_into_method_path_and_query() {
         assert_eq!(
             parse_request_line("GET /oauth/callback?code=abc&state=xyz HTTP/1.1\r\nHost: x\r\n"),
-            Some(RequestLine { method: "GET", path: "/oauth/callback", query: "code=abc&state=xyz" })
+            Some(RequestLine {
+                method: "GET",
+                path: "/oauth/callback",
+                query: "code=abc&state=xyz"
+            })
         );
         assert_eq!(
             parse_request_line("GET http://127.0.0.1:4000/oauth/callback?a=b HTTP/1.1"),
-            Some(RequestLine { method: "GET", path: "/oauth/callback", query: "a=b" })
+            Some(RequestLine {
+                method: "GET",
+                path: "/oauth/callback",
+                query: "a=b"
+            })
         );
         assert_eq!(
             parse_request_line("GET /favicon.ico HTTP/1.1"),
-            Some(RequestLine { method: "GET", path: "/favicon.ico", query: "" })
+            Some(RequestLine {
+                method: "GET",
+                path: "/favicon.ico",
+                query: ""
+            })
         );
-        assert_eq!(parse_request_line("GET /x#frag HTTP/1.0").map(|l| l.path), Some("/x"));
-        for garbage in ["", "GET", "GET /x", "get /x HTTP/1.1", "GET x HTTP/1.1", "GET /x HTTP/2", "GET  /x HTTP/1.1", "\u{0}\u{1}"] {
+        assert_eq!(
+            parse_request_line("GET /x#frag HTTP/1.0").map(|l| l.path),
+            Some("/x")
+        );
+        for garbage in [
+            "",
+            "GET",
+            "GET /x",
+            "get /x HTTP/1.1",
+            "GET x HTTP/1.1",
+            "GET /x HTTP/2",
+            "GET  /x HTTP/1.1",
+            "\u{0}\u{1}",
+        ] {
             assert_eq!(parse_request_line(garbage), None, "{garbage:?}");
         }
     }
@@ -449,16 +520,24 @@ mod tests {
         assert!(html.contains("state &quot;x&quot; &amp; &#39;y&#39;"));
         assert!(!html.contains("<denied>"));
         assert!(html.contains("id=\"login-failed\""));
-        assert!(CallbackPage::success("You can close this tab.").html().contains("id=\"login-succeeded\""));
+        assert!(CallbackPage::success("You can close this tab.")
+            .html()
+            .contains("id=\"login-succeeded\""));
     }
 
     async fn request(port: u16, raw: &[u8]) -> (u16, String) {
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.unwrap();
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .await
+            .unwrap();
         stream.write_all(raw).await.unwrap();
         let mut response = Vec::new();
         let _ = stream.read_to_end(&mut response).await;
         let response = String::from_utf8_lossy(&response).into_owned();
-        let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         (status, response)
     }
 
@@ -478,16 +557,25 @@ mod tests {
     #[tokio::test]
     async fn listens_on_loopback_only_with_the_callback_redirect_uri() {
         let server = CallbackServer::bind(None).await.unwrap();
-        assert_eq!(server.listener.local_addr().unwrap().ip(), Ipv4Addr::LOCALHOST);
+        assert_eq!(
+            server.listener.local_addr().unwrap().ip(),
+            Ipv4Addr::LOCALHOST
+        );
         assert_ne!(server.port(), 0);
-        assert_eq!(server.redirect_uri(), format!("http://127.0.0.1:{}/oauth/callback", server.port()));
+        assert_eq!(
+            server.redirect_uri(),
+            format!("http://127.0.0.1:{}/oauth/callback", server.port())
+        );
     }
 
     #[tokio::test]
     async fn a_fixed_port_that_is_taken_is_reported_as_in_use() {
         let first = CallbackServer::bind(None).await.unwrap();
         let err = CallbackServer::bind(Some(first.port())).await.unwrap_err();
-        assert!(matches!(err, CallbackServerError::PortInUse { port } if port == first.port()), "{err:?}");
+        assert!(
+            matches!(err, CallbackServerError::PortInUse { port } if port == first.port()),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("--redirect-port"));
     }
 
@@ -497,33 +585,63 @@ mod tests {
         let port = server.port();
         let client = tokio::spawn(async move {
             // A silent connection and a slowloris that trickles bytes: neither may block the rest.
-            let _silent = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.unwrap();
-            let mut slow = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.unwrap();
-            slow.write_all(b"GET /oauth/callback?state=good&code=slow").await.unwrap();
+            let _silent = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                .await
+                .unwrap();
+            let mut slow = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                .await
+                .unwrap();
+            slow.write_all(b"GET /oauth/callback?state=good&code=slow")
+                .await
+                .unwrap();
 
             let mut seen = Vec::new();
             seen.push(request(port, &get("/favicon.ico")).await.0);
             seen.push(request(port, &get("/")).await.0);
             seen.push(request(port, &get("/oauth/callbackX?state=good")).await.0);
-            seen.push(request(port, b"POST /oauth/callback?state=good HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc").await.0);
-            seen.push(request(port, b"HEAD /oauth/callback?state=good HTTP/1.1\r\n\r\n").await.0);
-            seen.push(request(port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n").await.0);
+            seen.push(
+                request(
+                    port,
+                    b"POST /oauth/callback?state=good HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+                )
+                .await
+                .0,
+            );
+            seen.push(
+                request(port, b"HEAD /oauth/callback?state=good HTTP/1.1\r\n\r\n")
+                    .await
+                    .0,
+            );
+            seen.push(
+                request(
+                    port,
+                    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+                )
+                .await
+                .0,
+            );
             let mut huge = b"GET /oauth/callback?state=good HTTP/1.1\r\nX-Fill: ".to_vec();
             huge.extend(std::iter::repeat_n(b'a', 64 * 1024));
             huge.extend_from_slice(b"\r\n\r\n");
             seen.push(request(port, &huge).await.0);
-            let (wrong_status, wrong_body) = request(port, &get("/oauth/callback?code=c&state=evil")).await;
+            let (wrong_status, wrong_body) =
+                request(port, &get("/oauth/callback?code=c&state=evil")).await;
             seen.push(wrong_status);
             assert!(wrong_body.contains("Wrong state"));
             // Finally the real browser.
             let (status, body) = request(port, &get("/oauth/callback?code=real&state=good")).await;
             (seen, status, body, slow)
         });
-        let (query, reply) = tokio::time::timeout(Duration::from_secs(10), server.next_callback(judge))
-            .await
-            .expect("the genuine callback got through");
+        let (query, reply) =
+            tokio::time::timeout(Duration::from_secs(10), server.next_callback(judge))
+                .await
+                .expect("the genuine callback got through");
         assert_eq!(query, "code=real&state=good");
-        reply.send(&CallbackPage::success("You can close this tab and return to the terminal.")).await;
+        reply
+            .send(&CallbackPage::success(
+                "You can close this tab and return to the terminal.",
+            ))
+            .await;
         let (seen, status, body, _slow) = client.await.unwrap();
         assert_eq!(seen, [404, 404, 404, 405, 405, 400, 431, 400]);
         assert_eq!(status, 200);
@@ -535,7 +653,8 @@ mod tests {
     async fn an_unanswered_reply_still_tells_the_browser_to_look_at_the_terminal() {
         let mut server = CallbackServer::bind(None).await.unwrap();
         let port = server.port();
-        let client = tokio::spawn(async move { request(port, &get("/oauth/callback?state=good")).await });
+        let client =
+            tokio::spawn(async move { request(port, &get("/oauth/callback?state=good")).await });
         let (_query, reply) = server.next_callback(judge).await;
         drop(reply);
         let (status, body) = client.await.unwrap();
@@ -550,13 +669,23 @@ mod tests {
         let client = tokio::spawn(async move {
             let mut idle = Vec::new();
             for _ in 0..(MAX_CONNECTIONS + 16) {
-                idle.push(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.unwrap());
+                idle.push(
+                    TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                        .await
+                        .unwrap(),
+                );
             }
             // Beyond the slot limit connections are closed at once; the genuine one retries like
             // a browser would after a reset, and gets through once the idle ones time out.
             loop {
-                let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.unwrap();
-                if stream.write_all(&get("/oauth/callback?state=good")).await.is_err() {
+                let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                    .await
+                    .unwrap();
+                if stream
+                    .write_all(&get("/oauth/callback?state=good"))
+                    .await
+                    .is_err()
+                {
                     continue;
                 }
                 let mut reader = tokio::io::BufReader::new(stream);
@@ -568,9 +697,10 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         });
-        let (_query, reply) = tokio::time::timeout(REQUEST_HEAD_DEADLINE * 3, server.next_callback(judge))
-            .await
-            .expect("the callback got through the flood");
+        let (_query, reply) =
+            tokio::time::timeout(REQUEST_HEAD_DEADLINE * 3, server.next_callback(judge))
+                .await
+                .expect("the callback got through the flood");
         reply.send(&CallbackPage::success("done")).await;
         assert!(client.await.unwrap().starts_with("HTTP/1.1 200"));
     }
