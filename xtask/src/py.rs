@@ -1,10 +1,171 @@
-//! The Python suite (`crates/login-py`): built and run once that crate exists.
-use crate::peers::Peers;
+//! The Python suite (`crates/login-py`): builds the abi3 wheel with maturin, installs it into
+//! fresh virtualenvs next to the boto3 versions it must work with, and runs pytest in each.
+//!
+//! - `.work/py-clean`: a brand-new venv with nothing but the wheel (plain `pip install`, no Rust,
+//!   no boto3): the package imports and `mypy` sees its types.
+//! - `.work/py-old`: boto3 1.40.76, the last release that cannot read login sessions.
+//! - `.work/py-new`: current boto3 + `botocore[crt]`, which has its own login provider.
+//!
+//! `AWS_LOGIN_PY_PROFILE=dev` builds a debug wheel (faster while iterating); the default is release.
 
-pub fn test(_peers: &Peers) -> Result<(), String> {
-    if !crate::util::root().join("crates/login-py").exists() {
-        eprintln!("python: crates/login-py does not exist yet; nothing to run");
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::peers::Peers;
+use crate::util::{self, root, run, work_dir};
+
+/// Test-only dependencies of each venv besides the wheel (pinned like xtask/src/peers.rs).
+const OLD_VENV: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
+const NEW_VENV: &[&str] = &["boto3==1.44.5", "botocore[crt]==1.44.5", "pytest==9.2.0"];
+const CLEAN_VENV_TOOLS: &[&str] = &["mypy==2.4.1"];
+
+pub fn test(peers: &Peers) -> Result<(), String> {
+    let binaries = build_binaries()?;
+    let wheel = build_wheel(peers)?;
+    let crate_dir = root().join("crates/login-py");
+
+    let clean = fresh_venv("py-clean", &[])?;
+    install_wheel(&clean, &wheel)?;
+    run(Command::new(&clean)
+        .args(["-c", "import aws_login, sys; print('aws_login', aws_login.__version__, 'imports without boto3:', 'botocore' not in sys.modules)"])
+        .current_dir(work_dir()))?;
+    install(&clean, CLEAN_VENV_TOOLS)?;
+    run(Command::new(&clean)
+        .args(["-m", "mypy", "--strict", "--no-incremental"])
+        .arg(crate_dir.join("tests/typing/uses_api.py"))
+        .current_dir(work_dir()))?;
+
+    let mut failures = Vec::new();
+    for (name, requirements, suites) in [
+        ("py-old", OLD_VENV, ["tests/common", "tests/old"]),
+        ("py-new", NEW_VENV, ["tests/common", "tests/new"]),
+    ] {
+        let python = venv_with(name, requirements)?;
+        install_wheel(&python, &wheel)?;
+        let mut pytest = Command::new(&python);
+        pytest
+            .args(["-m", "pytest", "-p", "no:cacheprovider", "-q"])
+            .args(suites)
+            .current_dir(&crate_dir)
+            .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
+            .env("AWS_LOGIN_TEST_CLI", &binaries.cli);
+        if let Err(e) = run(&mut pytest) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+struct Binaries {
+    signin_mock: PathBuf,
+    cli: PathBuf,
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn build_binaries() -> Result<Binaries, String> {
+    run(util::cargo().args(["build", "-p", "signin-mock", "-p", "login-cli"]))?;
+    let debug = target_dir().join("debug");
+    Ok(Binaries {
+        signin_mock: debug.join("signin-mock"),
+        cli: debug.join("aws-login"),
+    })
+}
+
+/// `maturin build`: one abi3 wheel for CPython 3.9+; returns its path.
+fn build_wheel(peers: &Peers) -> Result<PathBuf, String> {
+    let maturin = peers
+        .python_new
+        .parent()
+        .ok_or("venv python has no parent dir")?
+        .join("maturin");
+    let out = work_dir().join("wheels");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("clearing {}: {e}", out.display()))?;
+    }
+    let mut command = Command::new(&maturin);
+    command
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(root().join("crates/login-py/Cargo.toml"))
+        .arg("--out")
+        .arg(&out);
+    if std::env::var("AWS_LOGIN_PY_PROFILE").as_deref() != Ok("dev") {
+        command.arg("--release");
+    }
+    // Built with the interpreter of the new venv; the abi3 wheel fits every CPython >= 3.9.
+    command.arg("--interpreter").arg(&peers.python_new);
+    run(&mut command)?;
+    let wheels: Vec<PathBuf> = std::fs::read_dir(&out)
+        .map_err(|e| format!("reading {}: {e}", out.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "whl"))
+        .collect();
+    match wheels.as_slice() {
+        [wheel] if wheel.to_string_lossy().contains("abi3") => Ok(wheel.clone()),
+        [wheel] => Err(format!(
+            "maturin built {} which is not an abi3 wheel",
+            wheel.display()
+        )),
+        _ => Err(format!(
+            "expected one wheel in {}, found {wheels:?}",
+            out.display()
+        )),
+    }
+}
+
+/// A venv created anew on every run.
+fn fresh_venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
+    let dir = work_dir().join(name);
+    run(Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&dir))?;
+    let python = dir.join("bin/python");
+    install(&python, requirements)?;
+    Ok(python)
+}
+
+/// A venv whose third-party requirements are reinstalled only when they change (a stamp file
+/// records them); the wheel under test is reinstalled on every run.
+fn venv_with(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
+    let dir = work_dir().join(name);
+    let stamp = dir.join(".xtask-installed");
+    let wanted = requirements.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(dir.join("bin/python"));
+    }
+    let python = fresh_venv(name, requirements)?;
+    std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+    Ok(python)
+}
+
+fn install(python: &Path, requirements: &[&str]) -> Result<(), String> {
+    if requirements.is_empty() {
         return Ok(());
     }
-    Err("crates/login-py exists but xtask/src/py.rs does not run its suite yet".into())
+    run(Command::new(python)
+        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+        .args(requirements))
+}
+
+fn install_wheel(python: &Path, wheel: &Path) -> Result<(), String> {
+    run(Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--force-reinstall",
+            "--no-deps",
+            "--no-index",
+        ])
+        .arg(wheel))
 }

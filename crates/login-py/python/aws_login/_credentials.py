@@ -1,0 +1,61 @@
+"""The :class:`Credentials` value and :func:`get_credentials`, a thin wrapper over the native call."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Dict, Optional
+
+from . import _native
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Temporary AWS credentials of a login session.
+
+    ``expiry_time`` is an aware datetime in UTC. The secret parts are left out of ``repr`` so the
+    object can be logged.
+    """
+
+    access_key: str
+    secret_key: str = field(repr=False)
+    token: str = field(repr=False)
+    expiry_time: datetime.datetime
+    account_id: Optional[str] = None
+
+    def to_botocore_metadata(self) -> Dict[str, Optional[str]]:
+        """The dict botocore's ``RefreshableCredentials`` expects from a refresh callback."""
+        return {
+            "access_key": self.access_key,
+            "secret_key": self.secret_key,
+            "token": self.token,
+            "expiry_time": self.expiry_time.isoformat(),
+            "account_id": self.account_id,
+        }
+
+
+def get_credentials(
+    profile: Optional[str] = None,
+    *,
+    config_file: Optional[str] = None,
+) -> Credentials:
+    """Credentials for the login profile ``profile`` (default: ``$AWS_PROFILE``, then
+    ``default``), refreshed first when fewer than 5 minutes of validity remain.
+
+    The refresh takes the same cross-process lock as the ``aws-login`` CLI and rewrites the
+    shared token cache, so other tools see the new credentials. ``config_file`` overrides
+    ``$AWS_CONFIG_FILE``/``~/.aws/config``. The GIL is released while this waits on disk,
+    locks or the network.
+
+    Raises a subclass of :class:`aws_login.LoginError` with the same message the CLI prints.
+    """
+    access_key, secret_key, token, expires_at, account_id = _native.resolve_credentials(
+        profile, config_file
+    )
+    return Credentials(
+        access_key=access_key,
+        secret_key=secret_key,
+        token=token,
+        expiry_time=datetime.datetime.fromtimestamp(expires_at, tz=datetime.timezone.utc),
+        account_id=account_id,
+    )

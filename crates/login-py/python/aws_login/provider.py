@@ -1,0 +1,244 @@
+"""The botocore integration: a ``login`` credential provider for botocore < 1.41.
+
+botocore >= 1.41 ships its own ``LoginProvider`` and places it in the profile providers after the
+shared credentials file and before ``credential_process``. This module puts ours at the same place
+in older versions, and teaches their AssumeRole provider to use it for a ``source_profile``, so
+``role_arn`` + ``source_profile = <login profile>`` chains resolve as they do on botocore >= 1.41.
+
+Every credential comes from :func:`aws_login.get_credentials` (Rust, login-io); this module only
+adapts it to botocore's provider and error types.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, Optional, Type
+
+import botocore.credentials
+import botocore.exceptions
+
+from . import _native
+from ._credentials import Credentials, get_credentials
+
+logger = logging.getLogger("aws_login")
+
+METHOD = "login"
+# botocore >= 1.41 places its LoginProvider right before this one.
+_PROVIDER_AFTER_LOGIN = "custom-process"
+# botocore's RefreshableCredentials would call us on every request with its default 15-minute
+# advisory window (login credentials live 15 minutes). Align with the refresh rule instead:
+# login-io refreshes when fewer than 5 minutes remain, so ask from then on.
+_ADVISORY_REFRESH_SECONDS = 5 * 60
+_MANDATORY_REFRESH_SECONDS = 2 * 60
+_INSTALLED_MARK = "_aws_login_installed"
+
+
+def botocore_has_login_provider() -> bool:
+    """True on botocore >= 1.41, which resolves login sessions itself."""
+    return hasattr(botocore.credentials, "LoginProvider")
+
+
+def _botocore_error_types() -> Dict[Type[BaseException], Type[BaseException]]:
+    """Errors raised inside botocore: each is a botocore credential error (so existing
+    ``except botocore.exceptions.…`` clauses work) and the matching ``aws_login`` error."""
+    retrieval = botocore.exceptions.CredentialRetrievalError
+    invalid_config = botocore.exceptions.InvalidConfigError
+    mapping: Dict[Type[BaseException], Type[BaseException]] = {}
+    for native in (
+        _native.CredentialsChangedError,
+        _native.SessionExpiredError,
+        _native.InsufficientPermissionsError,
+        _native.CacheMissingError,
+        _native.CacheCorruptError,
+        _native.CacheWriteError,
+        _native.CacheError,
+        _native.NetworkError,
+        _native.ServiceError,
+        _native.LoginError,
+    ):
+        mapping[native] = type(native.__name__, (retrieval, native), {"__module__": __name__})
+    for native in (_native.ProfileNotFoundError, _native.NotLoginProfileError, _native.ConfigError):
+        mapping[native] = type(native.__name__, (invalid_config, native), {"__module__": __name__})
+    return mapping
+
+
+_BOTOCORE_ERRORS = _botocore_error_types()
+
+
+def _as_botocore_error(error: BaseException) -> BaseException:
+    for native in type(error).__mro__:
+        botocore_type = _BOTOCORE_ERRORS.get(native)
+        if botocore_type is None:
+            continue
+        if issubclass(botocore_type, botocore.exceptions.InvalidConfigError):
+            converted = botocore_type(error_msg=str(error))
+        else:
+            converted = botocore_type(provider=METHOD, error_msg=str(error))
+        converted.kind = getattr(error, "kind", None)  # type: ignore[attr-defined]
+        return converted
+    return error
+
+
+class LoginProvider(botocore.credentials.CredentialProvider):
+    """Resolves a profile with ``login_session`` through aws_login (Rust).
+
+    Returns None for other profiles, so the chain moves on as it does on botocore >= 1.41.
+    """
+
+    METHOD = METHOD
+
+    def __init__(
+        self,
+        load_config: Callable[[], Dict[str, Any]],
+        profile_name: str,
+        config_file: Optional[str] = None,
+    ) -> None:
+        super().__init__()
+        self._load_config = load_config
+        self._profile_name = profile_name
+        self._config_file = config_file
+
+    def load(self) -> Optional[botocore.credentials.Credentials]:
+        profiles = self._load_config().get("profiles", {})
+        if "login_session" not in profiles.get(self._profile_name, {}):
+            return None
+        logger.debug("aws_login: resolving login profile %r", self._profile_name)
+        credentials = self._fetch()
+        kwargs: Dict[str, Any] = {
+            "access_key": credentials.access_key,
+            "secret_key": credentials.secret_key,
+            "token": credentials.token,
+            "expiry_time": credentials.expiry_time,
+            "refresh_using": self._refresh,
+            "method": METHOD,
+            "advisory_timeout": _ADVISORY_REFRESH_SECONDS,
+            "mandatory_timeout": _MANDATORY_REFRESH_SECONDS,
+        }
+        try:
+            return botocore.credentials.RefreshableCredentials(
+                account_id=credentials.account_id, **kwargs
+            )
+        except TypeError:
+            # botocore before account ids (< 1.37) has no such parameter.
+            return botocore.credentials.RefreshableCredentials(**kwargs)
+
+    def _fetch(self) -> Credentials:
+        try:
+            return get_credentials(self._profile_name, config_file=self._config_file)
+        except _native.LoginError as error:
+            raise _as_botocore_error(error) from error
+
+    def _refresh(self) -> Dict[str, Optional[str]]:
+        return self._fetch().to_botocore_metadata()
+
+
+def _botocore_session(session: Any) -> Any:
+    """The botocore session behind ``session`` (boto3's default one for None)."""
+    if session is None:
+        try:
+            import boto3
+        except ImportError as error:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "aws_login.install() without a session patches boto3's default session, but "
+                "boto3 is not installed; pip install 'aws-login-provider[boto3]' or pass a "
+                "botocore session"
+            ) from error
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        session = boto3.DEFAULT_SESSION
+    # A boto3.Session wraps a botocore session.
+    return getattr(session, "_session", session)
+
+
+def _login_provider_for(session: Any, profile_name: str) -> LoginProvider:
+    return LoginProvider(
+        load_config=lambda: session.full_config,
+        profile_name=profile_name,
+        config_file=session.get_config_variable("config_file"),
+    )
+
+
+def _has_provider(resolver: Any, method: str) -> bool:
+    return any(getattr(p, "METHOD", None) == method for p in getattr(resolver, "providers", []))
+
+
+def _add_to_resolver(session: Any, resolver: Any) -> Any:
+    """Puts a LoginProvider into ``resolver`` (the session's chain) and into the chains its
+    AssumeRole provider builds for ``source_profile``."""
+    if resolver is None or _has_provider(resolver, METHOD):
+        return resolver
+    profile_name = session.get_config_variable("profile") or "default"
+    _insert(resolver, _login_provider_for(session, profile_name))
+    try:
+        assume_role = resolver.get_provider("assume-role")
+    except botocore.exceptions.UnknownCredentialError:
+        assume_role = None
+    builder = getattr(assume_role, "_profile_provider_builder", None)
+    if builder is not None and not getattr(builder, _INSTALLED_MARK, False):
+        original_providers = builder.providers
+
+        def providers(profile_name: str, disable_env_vars: bool = False) -> list:
+            chain = list(original_providers(profile_name=profile_name, disable_env_vars=disable_env_vars))
+            if not any(getattr(p, "METHOD", None) == METHOD for p in chain):
+                _insert_into_list(chain, _login_provider_for(session, profile_name))
+            return chain
+
+        builder.providers = providers
+        setattr(builder, _INSTALLED_MARK, True)
+    elif builder is None:
+        logger.debug("aws_login: this botocore has no profile provider builder; role chains "
+                     "with a login source_profile are not resolved")
+    return resolver
+
+
+def _insert(resolver: Any, provider: LoginProvider) -> None:
+    try:
+        resolver.insert_before(_PROVIDER_AFTER_LOGIN, provider)
+    except botocore.exceptions.UnknownCredentialError:
+        # A customised chain without credential_process: keep order, go last.
+        resolver.providers.append(provider)
+
+
+def _insert_into_list(chain: list, provider: LoginProvider) -> None:
+    methods = [getattr(p, "METHOD", None) for p in chain]
+    if _PROVIDER_AFTER_LOGIN in methods:
+        chain.insert(methods.index(_PROVIDER_AFTER_LOGIN), provider)
+    else:
+        chain.append(provider)
+
+
+def install(session: Any = None) -> bool:
+    if botocore_has_login_provider():
+        logger.debug(
+            "aws_login.install: botocore %s resolves login sessions itself; nothing to do",
+            botocore.__version__ if hasattr(botocore, "__version__") else "?",
+        )
+        return False
+    botocore_session = _botocore_session(session)
+    if getattr(botocore_session, _INSTALLED_MARK, False):
+        logger.debug("aws_login.install: this session already has the login provider")
+        return False
+    components = getattr(botocore_session, "_components", None)
+    deferred = getattr(components, "_deferred", {})
+    factory = deferred.get("credential_provider") if isinstance(deferred, dict) else None
+    if factory is not None:
+        # Keep botocore's laziness: the chain is built when first needed, with the region of the
+        # first client, exactly as without aws_login.
+        components.lazy_register_component(
+            "credential_provider", lambda: _add_to_resolver(botocore_session, factory())
+        )
+    else:
+        _add_to_resolver(botocore_session, botocore_session.get_component("credential_provider"))
+    setattr(botocore_session, _INSTALLED_MARK, True)
+    logger.debug("aws_login.install: login provider added")
+    return True
+
+
+def boto3_session(
+    profile_name: Optional[str] = None, region_name: Optional[str] = None, **kwargs: Any
+) -> Any:
+    import boto3
+
+    session = boto3.Session(profile_name=profile_name, region_name=region_name, **kwargs)
+    install(session)
+    return session

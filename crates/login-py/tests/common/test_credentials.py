@@ -1,0 +1,151 @@
+"""aws_login.get_credentials against a real signin-mock, in every venv (old and new boto3)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, List
+
+import pytest
+
+import aws_login
+
+
+def _cache(aws_home: Any) -> dict:
+    return json.loads(aws_home.only_cache_file().read_text())
+
+
+def test_valid_cache_gives_its_credentials_without_a_token_request(logged_in: Any) -> None:
+    entry = _cache(logged_in)
+    credentials = aws_login.get_credentials("dev")
+
+    assert credentials.access_key == entry["accessToken"]["accessKeyId"]
+    assert credentials.secret_key == entry["accessToken"]["secretAccessKey"]
+    assert credentials.token == entry["accessToken"]["sessionToken"]
+    assert credentials.account_id == "111122223333"
+    assert credentials.expiry_time.tzinfo is not None
+    assert credentials.expiry_time.utcoffset() == datetime.timedelta(0)
+    assert credentials.expiry_time.strftime("%Y-%m-%dT%H:%M:%SZ") == entry["accessToken"]["expiresAt"]
+    assert logged_in.mock.refresh_calls() == 0
+
+
+def test_credentials_are_frozen_and_repr_hides_secrets(logged_in: Any) -> None:
+    credentials = aws_login.get_credentials("dev")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        credentials.access_key = "x"  # type: ignore[misc]
+    shown = repr(credentials)
+    assert credentials.access_key in shown
+    assert credentials.secret_key not in shown
+    assert credentials.token not in shown
+
+
+def test_profile_defaults_to_aws_profile(logged_in: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "dev")
+    assert aws_login.get_credentials().access_key == _cache(logged_in)["accessToken"]["accessKeyId"]
+
+
+def test_refreshes_when_less_than_five_minutes_remain(logged_in: Any) -> None:
+    path = logged_in.only_cache_file()
+    entry = json.loads(path.read_text())
+    entry["someFutureField"] = {"kept": True}
+    path.write_text(json.dumps(entry))
+    logged_in.expire_cache(seconds_left=120)
+
+    credentials = aws_login.get_credentials("dev")
+
+    refreshed = json.loads(path.read_text())
+    assert logged_in.mock.refresh_calls() == 1
+    assert credentials.access_key == refreshed["accessToken"]["accessKeyId"]
+    assert credentials.access_key != entry["accessToken"]["accessKeyId"]
+    assert refreshed["refreshToken"] != entry["refreshToken"]
+    for kept in ("dpopKey", "clientId", "idToken", "tokenType", "someFutureField"):
+        assert refreshed[kept] == entry[kept], kept
+    assert refreshed["accessToken"]["accountId"] == entry["accessToken"]["accountId"]
+    left = (credentials.expiry_time - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    assert 800 < left <= 900
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+    # The refreshed entry is valid for 15 minutes: the next call reads it and sends nothing.
+    again = aws_login.get_credentials("dev")
+    assert again == credentials
+    assert logged_in.mock.refresh_calls() == 1
+
+
+_CHILD = """
+import sys, time, pathlib, aws_login
+go = pathlib.Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.005)
+print(aws_login.get_credentials("dev").access_key)
+"""
+
+
+def test_sixteen_threads_and_four_processes_at_expiry_share_one_refresh(logged_in: Any) -> None:
+    logged_in.expire_cache(seconds_left=-30)
+    go = logged_in.root / "go"
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    barrier = threading.Barrier(17)
+    keys: List[str] = []
+    errors: List[BaseException] = []
+
+    def resolve() -> None:
+        barrier.wait()
+        try:
+            keys.append(aws_login.get_credentials("dev").access_key)
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=resolve) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # let the children start polling
+    go.touch()
+    barrier.wait()
+    for thread in threads:
+        thread.join(timeout=60)
+    outputs = [child.communicate(timeout=60) for child in children]
+
+    assert not errors, errors
+    for child, (out, err) in zip(children, outputs):
+        assert child.returncode == 0, err
+        keys.append(out.strip())
+    assert len(keys) == 20
+    assert len(set(keys)) == 1, "every caller must get the one refreshed key"
+    assert logged_in.mock.refresh_calls() == 1
+
+
+def test_gil_is_released_while_waiting_on_the_service(logged_in: Any) -> None:
+    logged_in.mock.admin("faults", {"target": "token", "latency_ms": 1500})
+    logged_in.expire_cache(seconds_left=-30)
+    ticks = 0
+    done = threading.Event()
+
+    def count() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.01)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        started = time.monotonic()
+        aws_login.get_credentials("dev")
+        waited = time.monotonic() - started
+    finally:
+        done.set()
+        counter.join()
+    assert waited >= 1.4, "the fault should have delayed the refresh"
+    # With the GIL held for 1.5 s the counter could not have run at all during the call.
+    assert ticks >= 50, ticks

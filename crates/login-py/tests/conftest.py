@@ -1,0 +1,197 @@
+"""Shared pytest harness: a real signin-mock on loopback, throw-away AWS config and cache dirs,
+and a real login (the `aws-login` CLI driving the mock's auto-approved authorize page) to start
+each test from a valid session.
+
+Needs: AWS_LOGIN_TEST_SIGNIN_MOCK (path of the signin-mock binary) and AWS_LOGIN_TEST_CLI (path
+of the aws-login binary); `cargo xtask test` sets both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+FIXTURES = HERE.parents[2] / "fixtures"
+
+# Variables that would let credentials or settings leak in from the machine running the tests.
+_SCRUBBED = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_CA_BUNDLE",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "https_proxy",
+    "http_proxy",
+]
+
+
+def _binary(variable: str) -> str:
+    path = os.environ.get(variable)
+    if not path or not os.path.exists(path):
+        pytest.fail(f"{variable} must name the built binary (cargo xtask test sets it); got {path!r}")
+    return path
+
+
+class SigninMock:
+    """A running signin-mock process; its admin API reports what the clients did."""
+
+    def __init__(self, extra_args: List[str]) -> None:
+        self.process = subprocess.Popen(
+            [_binary("AWS_LOGIN_TEST_SIGNIN_MOCK"), "--port", "0", *extra_args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("http://127.0.0.1:"):
+            self.process.kill()
+            _, err = self.process.communicate(timeout=10)
+            raise RuntimeError(f"signin-mock did not print its URL (got {line!r}): {err}")
+        self.url = line.rstrip("/")
+
+    def admin(self, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}/__admin/{path}",
+            data=data,
+            method="GET" if body is None else "POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+            return json.loads(text) if text else None
+
+    def stats(self) -> Dict[str, Any]:
+        return self.admin("stats")
+
+    def refresh_calls(self) -> int:
+        return int(self.stats()["token"]["refresh_token"])
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.communicate(timeout=10)
+
+
+@pytest.fixture
+def start_mock() -> Iterator[Any]:
+    """Starts signin-mock processes with the given arguments; all stop at teardown."""
+    started: List[SigninMock] = []
+
+    def start(*args: str) -> SigninMock:
+        mock = SigninMock(list(args))
+        started.append(mock)
+        return mock
+
+    yield start
+    for mock in started:
+        mock.stop()
+
+
+class AwsHome:
+    """A throw-away ~/.aws for one test: config file, login cache dir, env pointing at the mock."""
+
+    def __init__(self, root: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        self.config_file = root / "config"
+        self.cache_dir = root / "login-cache"
+        self.cache_dir.mkdir(mode=0o700)
+        self.config_file.write_text("")
+        self._monkeypatch = monkeypatch
+        for name in _SCRUBBED:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HOME", str(root))
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(self.config_file))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(root / "credentials"))
+        monkeypatch.setenv("AWS_LOGIN_CACHE_DIRECTORY", str(self.cache_dir))
+        # Never let botocore probe the instance metadata service when the chain comes up empty.
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        monkeypatch.setenv("AWS_REGION", "us-east-1")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        self.mock: Optional[SigninMock] = None
+
+    def use_mock(self, mock: SigninMock) -> None:
+        self.mock = mock
+        self._monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", mock.url)
+        self._monkeypatch.setenv("AWS_ENDPOINT_URL_STS", mock.url)
+
+    def env(self) -> Dict[str, str]:
+        return dict(os.environ)
+
+    def append_config(self, text: str) -> None:
+        with self.config_file.open("a") as f:
+            f.write(text)
+
+    def login(self, profile: str = "dev") -> pathlib.Path:
+        """A real `aws-login login` against the mock; returns the cache file it wrote."""
+        assert self.mock is not None, "use_mock first"
+        before = set(self.cache_dir.iterdir())
+        browser = self.root / "browser"
+        browser.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "follow_browser.py"}" "$@"\n')
+        browser.chmod(0o755)
+        result = subprocess.run(
+            [_binary("AWS_LOGIN_TEST_CLI"), "login", "--profile", profile, "--region", "us-east-1"],
+            env={**self.env(), "BROWSER": str(browser)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, f"aws-login login failed: {result.stderr}"
+        written = set(self.cache_dir.iterdir()) - before
+        assert len(written) == 1, f"expected one new cache file, got {written}"
+        return written.pop()
+
+    def cache_files(self) -> List[pathlib.Path]:
+        return sorted(self.cache_dir.glob("*.json"))
+
+    def only_cache_file(self) -> pathlib.Path:
+        files = self.cache_files()
+        assert len(files) == 1, files
+        return files[0]
+
+    def expire_cache(self, path: Optional[pathlib.Path] = None, seconds_left: int = -60) -> None:
+        """Moves the cached credentials' expiry as another tool's clock would see it."""
+        path = path or self.only_cache_file()
+        entry = json.loads(path.read_text())
+        when = time.gmtime(time.time() + seconds_left)
+        entry["accessToken"]["expiresAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", when)
+        path.write_text(json.dumps(entry, indent=2))
+
+
+@pytest.fixture
+def aws_home(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsHome]:
+    home = AwsHome(tmp_path, monkeypatch)
+    yield home
+    # boto3's default session would otherwise carry one test's chain into the next.
+    try:
+        import boto3
+
+        boto3.DEFAULT_SESSION = None
+    except ImportError:
+        pass
+
+
+@pytest.fixture
+def logged_in(aws_home: AwsHome, start_mock: Any) -> AwsHome:
+    """A valid login session for profile `dev` (identity alice) against a fresh mock."""
+    aws_home.use_mock(start_mock("--auto-approve", "alice"))
+    aws_home.login("dev")
+    return aws_home
