@@ -1,0 +1,150 @@
+//! The admin API under `/__admin` (a path no real client uses): counters, faults, clock, and
+//! principal actions, as JSON for Python and Node tests.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::faults::FaultPlan;
+use crate::state::{SharedState, Stats};
+
+fn bad_request(message: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
+}
+
+fn ok() -> Response {
+    Json(json!({"ok": true})).into_response()
+}
+
+pub(crate) async fn stats(State(state): State<SharedState>) -> Json<Stats> {
+    Json(state.lock().stats.clone())
+}
+
+pub(crate) async fn reset_stats(State(state): State<SharedState>) -> Response {
+    state.lock().stats = Stats::default();
+    ok()
+}
+
+pub(crate) async fn get_faults(State(state): State<SharedState>) -> Json<FaultPlan> {
+    Json(state.lock().faults.clone())
+}
+
+pub(crate) async fn set_faults(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    let plan: FaultPlan = match serde_json::from_slice(&body) {
+        Ok(plan) => plan,
+        Err(e) => return bad_request(format!("fault plan is not valid JSON for this shape: {e}")),
+    };
+    if let Err(message) = plan.validate() {
+        return bad_request(message);
+    }
+    state.lock().faults = plan.clone();
+    Json(plan).into_response()
+}
+
+pub(crate) async fn clear_faults(State(state): State<SharedState>) -> Response {
+    state.lock().faults = FaultPlan::default();
+    ok()
+}
+
+/// Marks a principal's password changed now: its existing sessions can no longer refresh.
+pub(crate) fn mark_password_changed(state: &SharedState, principal: &str) -> Result<(), String> {
+    let Some(identity) = state.identity(principal) else {
+        return Err(format!("no identity named {principal:?}"));
+    };
+    let name = identity.name.clone();
+    let now = state.now_ms();
+    state.lock().password_changed.insert(name, now);
+    Ok(())
+}
+
+pub(crate) async fn password_changed(State(state): State<SharedState>, Path(name): Path<String>) -> Response {
+    match mark_password_changed(&state, &name) {
+        Ok(()) => ok(),
+        Err(message) => (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClockBody {
+    offset_secs: i64,
+}
+
+pub(crate) async fn set_clock(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<ClockBody>(&body) {
+        Ok(clock) => {
+            state.lock().clock_offset_secs = clock.offset_secs;
+            ok()
+        }
+        Err(e) => bad_request(format!("expected {{\"offset_secs\": N}}: {e}")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AutoApproveBody {
+    identity: Option<String>,
+}
+
+pub(crate) fn set_auto_approve(state: &SharedState, identity: Option<&str>) -> Result<(), String> {
+    let name = match identity {
+        None => None,
+        Some(name) => match state.identity(name) {
+            Some(identity) => Some(identity.name.clone()),
+            None => return Err(format!("no identity named {name:?}")),
+        },
+    };
+    state.lock().auto_approve = name;
+    Ok(())
+}
+
+pub(crate) async fn auto_approve(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<AutoApproveBody>(&body) {
+        Ok(b) => match set_auto_approve(&state, b.identity.as_deref()) {
+            Ok(()) => ok(),
+            Err(message) => bad_request(message),
+        },
+        Err(e) => bad_request(format!("expected {{\"identity\": \"alice\" | null}}: {e}")),
+    }
+}
+
+/// Ends every login session now (refreshes then get `TOKEN_EXPIRED`).
+pub(crate) fn expire_sessions(state: &SharedState) {
+    let now = state.now_ms();
+    for session in state.lock().sessions.values_mut() {
+        session.expires_at = session.expires_at.min(now);
+    }
+}
+
+/// Expires every issued credential now (STS then answers `ExpiredToken`).
+pub(crate) fn expire_credentials(state: &SharedState) {
+    let now = state.now_ms();
+    for credentials in state.lock().credentials.values_mut() {
+        credentials.expires_at = credentials.expires_at.min(now);
+    }
+}
+
+pub(crate) async fn expire_sessions_handler(State(state): State<SharedState>) -> Response {
+    expire_sessions(&state);
+    ok()
+}
+
+pub(crate) async fn expire_credentials_handler(State(state): State<SharedState>) -> Response {
+    expire_credentials(&state);
+    ok()
+}
+
+pub(crate) async fn identities(State(state): State<SharedState>) -> Response {
+    Json(json!({
+        "identities": state.config.identities,
+        "roles": state.config.roles,
+    }))
+    .into_response()
+}
+
+pub(crate) async fn health() -> Response {
+    ok()
+}

@@ -1,0 +1,237 @@
+//! What the mock knows before it starts: identities, roles, lifetimes and clock knobs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::faults::FaultPlan;
+
+/// A principal a person can pick on the sign-in page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Short name used on the page (`#identity-{name}`), by `--auto-approve` and by the admin API.
+    pub name: String,
+    /// The login session ARN (the id token's `sub`).
+    pub arn: String,
+    /// Whether the principal holds `signin:AuthorizeOAuth2Access`.
+    #[serde(default = "yes")]
+    pub can_authorize: bool,
+    /// Whether the principal holds `signin:CreateOAuth2Token`.
+    #[serde(default = "yes")]
+    pub can_create_token: bool,
+    /// Overrides the server-wide session lifetime for this principal.
+    #[serde(default)]
+    pub session_lifetime_secs: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Identity {
+    pub fn new(name: &str, arn: &str) -> Self {
+        Identity {
+            name: name.to_owned(),
+            arn: arn.to_owned(),
+            can_authorize: true,
+            can_create_token: true,
+            session_lifetime_secs: None,
+        }
+    }
+
+    /// The 12-digit account id in the ARN (`arn:aws:iam::ACCOUNT:…`).
+    pub fn account_id(&self) -> &str {
+        arn_account(&self.arn)
+    }
+}
+
+pub(crate) fn arn_account(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or("")
+}
+
+/// An IAM role that logged-in principals may assume through STS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// `arn:aws:iam::ACCOUNT:role/NAME`.
+    pub arn: String,
+    /// Who may assume it: identity names, principal ARNs, or `*`.
+    #[serde(default = "everyone")]
+    pub trusted: Vec<String>,
+    /// The role's MaxSessionDuration (3600 by default, as in IAM).
+    #[serde(default = "one_hour")]
+    pub max_session_duration_secs: u64,
+}
+
+fn everyone() -> Vec<String> {
+    vec!["*".to_owned()]
+}
+
+fn one_hour() -> u64 {
+    3600
+}
+
+/// Everything the server needs to start. `Default` gives the built-in identities and AWS's lifetimes.
+///
+/// The same shape is read from a JSON config file (`--config`); every field is optional there.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MockConfig {
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    pub identities: Vec<Identity>,
+    pub roles: Vec<Role>,
+    /// Lifetime of issued credentials (`expiresIn`), at most 900 on the real service.
+    pub access_token_lifetime_secs: u64,
+    /// How long a login session can be refreshed.
+    pub session_lifetime_secs: u64,
+    /// How long an authorization code can be redeemed.
+    pub auth_code_lifetime_secs: u64,
+    /// Allowed distance between a DPoP proof's `iat` and the server clock.
+    pub dpop_iat_skew_secs: u64,
+    /// How long a refresh token that was already used still returns the same answer.
+    pub refresh_grace_secs: u64,
+    /// Shifts the server's own clock (Date headers, `iat` checks, SigV4 time checks, expiry).
+    pub clock_offset_secs: i64,
+    /// Approve every valid authorize request at once as this identity (headless tests).
+    pub auto_approve: Option<String>,
+    /// Faults active from the start.
+    pub faults: FaultPlan,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            port: 0,
+            identities: builtin_identities(),
+            roles: vec![Role {
+                arn: "arn:aws:iam::111122223333:role/Deploy".to_owned(),
+                trusted: vec!["*".to_owned()],
+                max_session_duration_secs: 3600,
+            }],
+            access_token_lifetime_secs: 900,
+            session_lifetime_secs: 12 * 3600,
+            auth_code_lifetime_secs: 300,
+            dpop_iat_skew_secs: 300,
+            refresh_grace_secs: 60,
+            clock_offset_secs: 0,
+            auto_approve: None,
+            faults: FaultPlan::default(),
+        }
+    }
+}
+
+/// `alice` (IAM user), `admin` (assumed role `Admin/alice`) and `bob` (IAM user without
+/// `signin:CreateOAuth2Token`).
+pub fn builtin_identities() -> Vec<Identity> {
+    vec![
+        Identity::new("alice", "arn:aws:iam::111122223333:user/alice"),
+        Identity::new("admin", "arn:aws:sts::111122223333:assumed-role/Admin/alice"),
+        Identity {
+            can_create_token: false,
+            ..Identity::new("bob", "arn:aws:iam::111122223333:user/bob")
+        },
+    ]
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {source}")]
+    Parse {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl MockConfig {
+    /// Reads a JSON config file; fields left out keep their defaults.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let config: MockConfig =
+            serde_json::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: shown,
+                source,
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn identity(&self, name_or_arn: &str) -> Option<&Identity> {
+        self.identities
+            .iter()
+            .find(|i| i.name == name_or_arn || i.arn == name_or_arn)
+    }
+
+    /// Checks names and ARNs so that mistakes show at start, not mid-test.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for identity in &self.identities {
+            let name_ok = !identity.name.is_empty()
+                && identity
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !name_ok {
+                return Err(ConfigError::Invalid(format!(
+                    "identity name {:?} must be non-empty and use only letters, digits, '-' and '_'",
+                    identity.name
+                )));
+            }
+            if !seen.insert(identity.name.clone()) {
+                return Err(ConfigError::Invalid(format!(
+                    "identity name {:?} appears twice",
+                    identity.name
+                )));
+            }
+            let parts: Vec<&str> = identity.arn.split(':').collect();
+            let account_ok = parts.len() == 6
+                && parts[0] == "arn"
+                && parts[4].len() == 12
+                && parts[4].bytes().all(|b| b.is_ascii_digit());
+            let kind_ok = (parts.get(2) == Some(&"iam")
+                && parts.get(5).is_some_and(|r| r.starts_with("user/") || *r == "root"))
+                || (parts.get(2) == Some(&"sts")
+                    && parts
+                        .get(5)
+                        .is_some_and(|r| r.starts_with("assumed-role/") && r.split('/').count() == 3));
+            if !account_ok || !kind_ok {
+                return Err(ConfigError::Invalid(format!(
+                    "identity {:?}: {:?} is not an IAM user, root or assumed-role session ARN",
+                    identity.name, identity.arn
+                )));
+            }
+        }
+        for role in &self.roles {
+            let parts: Vec<&str> = role.arn.split(':').collect();
+            if parts.len() != 6 || parts[2] != "iam" || !parts[5].starts_with("role/") {
+                return Err(ConfigError::Invalid(format!(
+                    "role {:?} is not an IAM role ARN",
+                    role.arn
+                )));
+            }
+        }
+        if let Some(name) = &self.auto_approve {
+            if self.identity(name).is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "--auto-approve names {name:?}, which is not a configured identity"
+                )));
+            }
+        }
+        if self.access_token_lifetime_secs == 0 || self.session_lifetime_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "access-token and session lifetimes must be at least 1 second".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
