@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::faults::FaultPlan;
-use crate::state::{SharedState, Stats};
+use crate::state::{Permissions, SharedState, Stats};
 
 fn bad_request(message: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
@@ -63,6 +63,52 @@ pub(crate) fn mark_password_changed(state: &SharedState, principal: &str) -> Res
 pub(crate) async fn password_changed(State(state): State<SharedState>, Path(name): Path<String>) -> Response {
     match mark_password_changed(&state, &name) {
         Ok(()) => ok(),
+        Err(message) => (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response(),
+    }
+}
+
+/// Changes a principal's Sign-In permissions from now on (fields left out stay as they are).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PermissionsBody {
+    pub can_authorize: Option<bool>,
+    pub can_create_token: Option<bool>,
+}
+
+pub(crate) fn change_permissions(
+    state: &SharedState,
+    principal: &str,
+    change: &PermissionsBody,
+) -> Result<Permissions, String> {
+    let Some(identity) = state.identity(principal) else {
+        return Err(format!("no identity named {principal:?}"));
+    };
+    let mut inner = state.lock();
+    let entry = inner.permissions.entry(identity.name.clone()).or_default();
+    if let Some(v) = change.can_authorize {
+        entry.can_authorize = v;
+    }
+    if let Some(v) = change.can_create_token {
+        entry.can_create_token = v;
+    }
+    Ok(*entry)
+}
+
+pub(crate) async fn permissions(
+    State(state): State<SharedState>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let change: PermissionsBody = match serde_json::from_slice(&body) {
+        Ok(change) => change,
+        Err(e) => {
+            return bad_request(format!(
+                "expected {{\"can_authorize\": bool, \"can_create_token\": bool}} (both optional): {e}"
+            ))
+        }
+    };
+    match change_permissions(&state, &name, &change) {
+        Ok(now) => Json(now).into_response(),
         Err(message) => (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response(),
     }
 }
@@ -138,8 +184,10 @@ pub(crate) async fn expire_credentials_handler(State(state): State<SharedState>)
 }
 
 pub(crate) async fn identities(State(state): State<SharedState>) -> Response {
+    let permissions = state.lock().permissions.clone();
     Json(json!({
         "identities": state.config.identities,
+        "permissions": permissions,
         "roles": state.config.roles,
     }))
     .into_response()

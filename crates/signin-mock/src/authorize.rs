@@ -192,6 +192,21 @@ fn invalid_request_page(problems: &[String]) -> Response {
     )
 }
 
+fn forbidden_page(arn: &str) -> Response {
+    html_response(
+        StatusCode::FORBIDDEN,
+        "Not authorized",
+        &format!(
+            "<h1 id=\"error-title\">{arn} cannot sign in to the CLI</h1>\
+             <div class=\"error\"><p>The principal is not authorized to perform \
+             <code>signin:AuthorizeOAuth2Access</code>.</p></div>\
+             <p>Ask an administrator to attach the AWS managed policy \
+             <code>SignInLocalDevelopmentAccess</code>, then start the login again.</p>",
+            arn = escape(arn)
+        ),
+    )
+}
+
 fn redirect(location: &str) -> Response {
     let mut response = StatusCode::FOUND.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
@@ -230,6 +245,11 @@ pub(crate) async fn authorize(
     let mut inner = state.lock();
     inner.prune(now);
     if let Some(name) = inner.auto_approve.clone() {
+        if !inner.permissions(&name).can_authorize {
+            inner.count_authorize("forbidden");
+            let arn = state.identity(&name).map(|i| i.arn.clone()).unwrap_or(name);
+            return forbidden_page(&arn);
+        }
         inner.count_authorize("auto_approved");
         let code = tokens::authorization_code();
         let location = with_query(&request.redirect_uri, &[("code", &code), ("state", &request.state)]);
@@ -350,20 +370,9 @@ pub(crate) async fn decide(State(state): State<SharedState>, Form(decision): For
                 return sign_in_page(&state, &decision.request, &request, Some("Choose an identity first."));
             };
             inner.pending.remove(&decision.request);
-            if !identity.can_authorize {
+            if !inner.permissions(&identity.name).can_authorize {
                 inner.count_authorize("forbidden");
-                return html_response(
-                    StatusCode::FORBIDDEN,
-                    "Not authorized",
-                    &format!(
-                        "<h1 id=\"error-title\">{arn} cannot sign in to the CLI</h1>\
-                         <div class=\"error\"><p>The principal is not authorized to perform \
-                         <code>signin:AuthorizeOAuth2Access</code>.</p></div>\
-                         <p>Ask an administrator to attach the AWS managed policy \
-                         <code>SignInLocalDevelopmentAccess</code>, then start the login again.</p>",
-                        arn = escape(&identity.arn)
-                    ),
-                );
+                return forbidden_page(&identity.arn);
             }
             inner.count_authorize("approved");
             let code = tokens::authorization_code();

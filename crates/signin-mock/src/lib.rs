@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 pub use config::{builtin_identities, ConfigError, Identity, MockConfig, Role};
 pub use faults::{FaultPlan, FaultTarget};
-pub use state::Stats;
+pub use state::{Permissions, Stats};
 
 use tokio::sync::watch;
 
@@ -156,6 +156,29 @@ impl RunningMock {
     /// `USER_CREDENTIALS_CHANGED`. Takes an identity name or ARN.
     pub fn set_password_changed(&self, principal: &str) -> Result<(), AdminError> {
         admin::mark_password_changed(&self.state, principal).map_err(AdminError::UnknownIdentity)
+    }
+
+    /// Grants or revokes `signin:CreateOAuth2Token` from now on (existing sessions included:
+    /// their refreshes then get `INSUFFICIENT_PERMISSIONS`).
+    pub fn set_can_create_token(&self, principal: &str, allowed: bool) -> Result<(), AdminError> {
+        let change = admin::PermissionsBody {
+            can_create_token: Some(allowed),
+            ..Default::default()
+        };
+        admin::change_permissions(&self.state, principal, &change)
+            .map(|_| ())
+            .map_err(AdminError::UnknownIdentity)
+    }
+
+    /// Grants or revokes `signin:AuthorizeOAuth2Access` (the sign-in page then refuses).
+    pub fn set_can_authorize(&self, principal: &str, allowed: bool) -> Result<(), AdminError> {
+        let change = admin::PermissionsBody {
+            can_authorize: Some(allowed),
+            ..Default::default()
+        };
+        admin::change_permissions(&self.state, principal, &change)
+            .map(|_| ())
+            .map_err(AdminError::UnknownIdentity)
     }
 
     /// Shifts the server clock (Date headers, DPoP `iat`, SigV4 time, expiry checks).

@@ -44,6 +44,7 @@ pub(crate) fn router(state: SharedState) -> Router {
                 .delete(admin::clear_faults),
         )
         .route("/principals/{name}/password-changed", post(admin::password_changed))
+        .route("/principals/{name}/permissions", post(admin::permissions))
         .route("/clock", post(admin::set_clock))
         .route("/auto-approve", post(admin::auto_approve))
         .route("/sessions/expire", post(admin::expire_sessions_handler))

@@ -148,6 +148,17 @@ pub(crate) struct Inner {
     pub faults: FaultPlan,
     pub clock_offset_secs: i64,
     pub auto_approve: Option<String>,
+    /// identity name → permissions in force (starts from the config; the admin API can change it).
+    pub permissions: HashMap<String, Permissions>,
+}
+
+/// The two Sign-In actions a principal needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions {
+    /// `signin:AuthorizeOAuth2Access`
+    pub can_authorize: bool,
+    /// `signin:CreateOAuth2Token`
+    pub can_create_token: bool,
 }
 
 /// Shared by every handler and by the library handle.
@@ -167,6 +178,17 @@ impl MockState {
             faults: config.faults.clone(),
             clock_offset_secs: config.clock_offset_secs,
             auto_approve: config.auto_approve.clone(),
+            permissions: config
+                .identities
+                .iter()
+                .map(|i| {
+                    let permissions = Permissions {
+                        can_authorize: i.can_authorize,
+                        can_create_token: i.can_create_token,
+                    };
+                    (i.name.clone(), permissions)
+                })
+                .collect(),
             ..Inner::default()
         };
         MockState {
@@ -200,6 +222,10 @@ pub(crate) fn system_ms() -> Millis {
 }
 
 impl Inner {
+    pub fn permissions(&self, identity: &str) -> Permissions {
+        self.permissions.get(identity).copied().unwrap_or_default()
+    }
+
     pub fn count_token(&mut self, grant: &str, outcome: &str, jkt: Option<&str>) {
         *self
             .stats

@@ -306,7 +306,7 @@ fn redeem_code(
     if let Some(code) = inner.codes.get_mut(code) {
         code.redeemed = true;
     }
-    if !identity.can_create_token {
+    if !inner.permissions(&identity.name).can_create_token {
         return fail(
             TokenErrorCode::InsufficientPermissions,
             format!(
@@ -442,10 +442,14 @@ fn refresh(
     let Some(identity) = state.identity(&session.identity).cloned() else {
         return fail(TokenErrorCode::ServerError, "the identity behind this session is gone");
     };
-    if !identity.can_create_token {
+    if !inner.permissions(&identity.name).can_create_token {
         return fail(
             TokenErrorCode::InsufficientPermissions,
-            format!("User: {} is not authorized to perform: signin:CreateOAuth2Token", identity.arn),
+            format!(
+                "User: {} is not authorized to perform: signin:CreateOAuth2Token. Attach the AWS \
+                 managed policy SignInLocalDevelopmentAccess, then log in again.",
+                identity.arn
+            ),
         );
     }
 
