@@ -1,10 +1,167 @@
-//! The Node suite (`crates/login-node`): built and run once that crate exists.
-use crate::peers::Peers;
+//! The Node suite (`crates/login-node`): builds the addon with `@napi-rs/cli` from npm, packs the
+//! npm package, installs the tarball into fresh projects under `.work/node-test/` next to the SDK
+//! versions each project is about, and runs node's test runner there.
+//!
+//! - `current`: today's `@aws-sdk/client-sts` and `@aws-sdk/credential-provider-login` (interop,
+//!   concurrency, fixtures, packaging).
+//! - `old`: `@aws-sdk/client-sts` from before login sessions (3.936) and the `aws-cdk` CLI from
+//!   before 2.1034.0, the users this package is for.
 
-pub fn test(_peers: &Peers) -> Result<(), String> {
-    if !crate::util::root().join("crates/login-node").exists() {
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::peers::Peers;
+use crate::util::{self, root, run, work_dir};
+
+/// The napi-rs CLI that builds the addon and generates its loader and type declarations.
+const NAPI_CLI: &str = "@napi-rs/cli@3.10.12";
+/// Same pins as xtask/src/peers.rs, so both suites test the same SDK.
+/// `typescript` checks that the generated declarations fit a real client's `credentials:`.
+const SDK_CURRENT: &[&str] =
+    &["@aws-sdk/client-sts@3.1169.0", "@aws-sdk/credential-provider-login@3.972.92", "typescript@5.9.3"];
+/// 3.934.0 is the last client-sts release before the JS SDK learned login sessions (3.936), and
+/// 2.1033.0 the last CDK CLI before 2.1034.0.
+const SDK_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0", "aws-cdk@2.1033.0"];
+
+/// Test files per project; `sts` runs in both.
+const TESTS_CURRENT: &[&str] =
+    &["package.test.mjs", "sts.test.mjs", "errors.test.mjs", "interop.test.mjs", "concurrency.test.mjs", "fixtures.test.mjs"];
+const TESTS_OLD: &[&str] = &["sts.test.mjs", "cdk.test.mjs"];
+
+pub fn test(peers: &Peers) -> Result<(), String> {
+    let crate_dir = root().join("crates/login-node");
+    if !crate_dir.exists() {
         eprintln!("node: crates/login-node does not exist yet; nothing to run");
         return Ok(());
     }
-    Err("crates/login-node exists but xtask/src/node.rs does not run its suite yet".into())
+    let binaries = build_binaries(false)?;
+    build_addon(false)?;
+    let tarball = pack()?;
+    let mut failures = Vec::new();
+    for (name, packages, tests) in [("current", SDK_CURRENT, TESTS_CURRENT), ("old", SDK_OLD, TESTS_OLD)] {
+        let project = fresh_project(name, &tarball, packages)?;
+        if let Err(e) = run_tests(&project, tests, &binaries, peers) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+/// Where cargo puts artifacts for this invocation.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+/// The binaries the tests drive: the mock service and the real `aws-login` CLI.
+struct Binaries {
+    signin_mock: PathBuf,
+    aws_login: PathBuf,
+}
+
+fn build_binaries(release: bool) -> Result<Binaries, String> {
+    let mut command = util::cargo();
+    command.args(["build", "-p", "signin-mock", "-p", "login-cli", "--bins"]);
+    if release {
+        command.arg("--release");
+    }
+    run(&mut command)?;
+    let dir = target_dir().join(if release { "release" } else { "debug" });
+    Ok(Binaries { signin_mock: dir.join("signin-mock"), aws_login: dir.join("aws-login") })
+}
+
+/// Installs the napi-rs CLI once under `.work/node-build`; returns its `napi` executable.
+fn napi_cli() -> Result<PathBuf, String> {
+    let dir = work_dir().join("node-build");
+    let napi = dir.join("node_modules/.bin/napi");
+    let stamp = dir.join(".xtask-installed");
+    if napi.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(NAPI_CLI) {
+        return Ok(napi);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    write(&dir.join("package.json"), "{\"name\":\"aws-login-node-build\",\"private\":true}\n")?;
+    run(npm().args(["install", NAPI_CLI]).current_dir(&dir))?;
+    write(&stamp, NAPI_CLI)?;
+    Ok(napi)
+}
+
+/// `napi build --platform`: the `.node` addon for this machine's target, its JS loader
+/// (`binding.js`) and the generated TypeScript declarations (`binding.d.ts`).
+pub fn build_addon(release: bool) -> Result<(), String> {
+    let napi = napi_cli()?;
+    let mut command = Command::new(napi);
+    command
+        .args(["build", "--platform", "--js", "binding.js", "--dts", "binding.d.ts", "--target-dir"])
+        .arg(target_dir())
+        .current_dir(root().join("crates/login-node"));
+    if release {
+        command.arg("--release");
+    }
+    run(&mut command)
+}
+
+/// `npm pack` into `.work/node-pack`; returns the tarball.
+fn pack() -> Result<PathBuf, String> {
+    let dest = work_dir().join("node-pack");
+    let _ = std::fs::remove_dir_all(&dest);
+    std::fs::create_dir_all(&dest).map_err(|e| format!("creating {}: {e}", dest.display()))?;
+    run(npm().args(["pack", "--pack-destination"]).arg(&dest).current_dir(root().join("crates/login-node")))?;
+    let tarball = std::fs::read_dir(&dest)
+        .map_err(|e| format!("reading {}: {e}", dest.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "tgz"))
+        .ok_or_else(|| format!("npm pack left no tarball in {}", dest.display()))?;
+    Ok(tarball)
+}
+
+/// A new project directory with the tarball installed the way a user would
+/// (`npm install ./aws-login-provider-*.tgz`) next to `packages`, and the test files copied in.
+fn fresh_project(name: &str, tarball: &Path, packages: &[&str]) -> Result<PathBuf, String> {
+    let project = work_dir().join("node-test").join(name);
+    let _ = std::fs::remove_dir_all(&project);
+    std::fs::create_dir_all(project.join("test")).map_err(|e| format!("creating {}: {e}", project.display()))?;
+    write(
+        &project.join("package.json"),
+        &format!("{{\"name\":\"aws-login-provider-test-{name}\",\"private\":true}}\n"),
+    )?;
+    let file_name = tarball.file_name().ok_or("tarball has no file name")?;
+    std::fs::copy(tarball, project.join(file_name)).map_err(|e| format!("copying {}: {e}", tarball.display()))?;
+    let local = format!("./{}", file_name.to_string_lossy());
+    run(npm().arg("install").arg(&local).args(packages).current_dir(&project))?;
+    let tests = root().join("crates/login-node/test");
+    for entry in std::fs::read_dir(&tests).map_err(|e| format!("reading {}: {e}", tests.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_file() {
+            let to = project.join("test").join(path.file_name().ok_or("test file without name")?);
+            std::fs::copy(&path, &to).map_err(|e| format!("copying {}: {e}", path.display()))?;
+        }
+    }
+    Ok(project)
+}
+
+/// `node --test` over `tests` in `project`; its summary lines go straight to the terminal.
+fn run_tests(project: &Path, tests: &[&str], binaries: &Binaries, peers: &Peers) -> Result<(), String> {
+    let mut command = Command::new("node");
+    command
+        .arg("--test")
+        .args(tests.iter().map(|t| format!("test/{t}")))
+        .current_dir(project)
+        .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
+        .env("AWS_LOGIN_TEST_AWS_LOGIN", &binaries.aws_login)
+        .env("AWS_LOGIN_TEST_PROJECT", project)
+        .env("AWS_LOGIN_TEST_FIXTURES", root().join("fixtures"));
+    run(peers.apply(&mut command))
+}
+
+fn npm() -> Command {
+    let mut command = Command::new("npm");
+    command.args(["--no-audit", "--no-fund", "--loglevel=error"]);
+    command
+}
+
+fn write(path: &Path, contents: &str) -> Result<(), String> {
+    std::fs::write(path, contents).map_err(|e| format!("writing {}: {e}", path.display()))
 }
