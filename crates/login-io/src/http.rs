@@ -10,30 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use login_core::{HttpRequest, HttpResponse};
+
 use crate::settings::{redact_url_userinfo, ProxySettings};
-
-/// One request as the protocol core describes it.
-#[derive(Debug, Clone)]
-pub struct OutgoingRequest {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-/// A response as the protocol core consumes it.
-#[derive(Debug, Clone)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
 
 /// Timeouts and retry bounds.
 #[derive(Debug, Clone)]
@@ -129,7 +108,7 @@ impl SigninHttp {
     /// `Date` shows our clock is off. `make` gets the time to sign with.
     pub async fn exchange<E>(
         &self,
-        mut make: impl FnMut(SystemTime) -> Result<OutgoingRequest, E>,
+        mut make: impl FnMut(SystemTime) -> Result<HttpRequest, E>,
     ) -> Result<Result<HttpResponse, HttpError>, E> {
         let mut attempt = 0u32;
         let mut resigned_for_skew = false;
@@ -180,7 +159,7 @@ impl SigninHttp {
         }
     }
 
-    async fn send_once(&self, url: &url::Url, request: &OutgoingRequest) -> Result<HttpResponse, reqwest::Error> {
+    async fn send_once(&self, url: &url::Url, request: &HttpRequest) -> Result<HttpResponse, reqwest::Error> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut builder = self.client.request(method, url.clone()).body(request.body.clone());
         for (name, value) in &request.headers {

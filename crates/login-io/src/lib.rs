@@ -1,7 +1,47 @@
-//! login-io: the IO driver for AWS console-credentials login (work in progress).
+//! # login-io
+//!
+//! The IO driver for AWS console-credentials login: the one crate that touches disk, network,
+//! clock, environment and browser. It discovers settings with the AWS conventions, reads and
+//! atomically rewrites the shared token cache under a cross-process lock, talks HTTP to the
+//! Sign-In service, and runs login-core's state machines. It never re-implements protocol rules
+//! (those live in login-core), never logs or returns a secret in an error, and never panics on
+//! bad input.
+//!
+//! ## API for frontends (CLI, Python, Node)
+//! ```text
+//! ResolveOptions { profile, config_file, cache_dir, region, endpoint_url, ca_bundle,
+//!                  env: Option<Environment>, http, lock_timeout, force_refresh }   // None = discover
+//! resolve_credentials(&opts).await        -> Result<ResolvedCredentials, LoginIoError>
+//! resolve_credentials_blocking(&opts)     -> same, no runtime needed from the caller
+//!     ResolvedCredentials: access_key_id(), secret_access_key(), session_token() (SecretString),
+//!     expiration() (OffsetDateTime) / expiration_system_time(), account_id(), login_session(),
+//!     profile(), refreshed(), warnings(), credentials() (login_core::Credentials for rendering)
+//! login_profiles(&opts)                   -> Vec<LoginProfile>   every profile with login_session
+//! session_status(&opts) / all_session_statuses(&opts) -> SessionStatus (no secrets)
+//! logout(&opts) -> LogoutOutcome;  logout_all(&opts) -> LogoutAll
+//! LoginIoError: Display = the message users see; kind() -> ErrorKind (stable, `name()`);
+//!     ErrorKind::{ProfileNotFound, NoLoginSession} mean "not a login profile" (try the next
+//!     provider); kind().needs_login() means only a new browser login helps.
+//! ```
+//! Resolution reads the cache without a lock and answers at once while more than five minutes
+//! remain. Otherwise it takes the session's lock (an in-process mutex keyed by cache file plus
+//! an `flock` on a sibling `.<hash>.lock`), re-reads, and only if still needed calls
+//! `/v1/token` and replaces the file atomically: any number of threads and processes at expiry
+//! make one token request.
+
 pub mod browser;
 pub mod cache_store;
 pub mod callback;
+pub mod error;
 pub mod http;
 pub mod paths;
+pub mod profile;
+pub mod resolve;
+pub mod session;
 pub mod settings;
+
+pub use error::{ErrorKind, LoginIoError};
+pub use profile::{login_profiles, LoginProfile, LoginProfileContext, ResolveOptions};
+pub use resolve::{resolve_credentials, resolve_credentials_blocking, ResolvedCredentials};
+pub use session::{all_session_statuses, logout, logout_all, session_status, LogoutAll, LogoutOutcome, SessionHealth, SessionStatus};
+pub use settings::Environment;

@@ -1,0 +1,74 @@
+//! Exit codes and the error type commands return. The codes are part of the interface
+//! (scripts branch on them), so they are listed in `--help` and never renumbered.
+
+use login_io::{ErrorKind, LoginIoError};
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  unexpected error
+  2  invalid command line
+  3  configuration problem (unreadable config file, bad CA bundle or proxy, no region)
+  4  a new login is needed: the profile has no login session, no cached session,
+     an unusable cache file, or the session expired / the user's credentials changed
+  5  missing permission: the principal lacks signin:CreateOAuth2Token
+     (AWS managed policy SignInLocalDevelopmentAccess)
+  6  network failure: the sign-in service could not be reached
+  7  the sign-in service failed or rejected the request
+  8  the login cache could not be written or locked
+
+Environment: AWS_PROFILE, AWS_CONFIG_FILE, AWS_REGION, AWS_LOGIN_CACHE_DIRECTORY,
+AWS_ENDPOINT_URL_SIGNIN, AWS_ENDPOINT_URL, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, AWS_CA_BUNDLE,
+HTTPS_PROXY, NO_PROXY.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Unexpected = 1,
+    Usage = 2,
+    Config = 3,
+    LoginNeeded = 4,
+    Permission = 5,
+    Network = 6,
+    Service = 7,
+    CacheWrite = 8,
+}
+
+impl ExitCode {
+    pub fn for_kind(kind: ErrorKind) -> ExitCode {
+        match kind {
+            ErrorKind::Config => ExitCode::Config,
+            ErrorKind::ProfileNotFound
+            | ErrorKind::NoLoginSession
+            | ErrorKind::CacheMissing
+            | ErrorKind::CacheCorrupt
+            | ErrorKind::SessionExpired
+            | ErrorKind::CredentialsChanged => ExitCode::LoginNeeded,
+            ErrorKind::InsufficientPermissions => ExitCode::Permission,
+            ErrorKind::Network => ExitCode::Network,
+            ErrorKind::ServiceRejected | ErrorKind::ServiceUnavailable => ExitCode::Service,
+            ErrorKind::CacheWrite => ExitCode::CacheWrite,
+            _ => ExitCode::Unexpected,
+        }
+    }
+}
+
+/// A failed command: the message for stderr and the exit code.
+#[derive(Debug)]
+pub struct CommandError {
+    pub message: String,
+    pub code: ExitCode,
+}
+
+impl CommandError {
+    pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
+        CommandError { message: message.into(), code }
+    }
+}
+
+impl From<LoginIoError> for CommandError {
+    fn from(e: LoginIoError) -> Self {
+        CommandError { code: ExitCode::for_kind(e.kind()), message: e.to_string() }
+    }
+}
+
+pub type CommandResult = Result<(), CommandError>;

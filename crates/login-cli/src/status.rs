@@ -1,0 +1,140 @@
+//! `aws-login status`: each login profile's session ARN, account, credential expiry and health,
+//! read from the cache without refreshing and without printing any secret.
+
+use std::fmt::Write as _;
+
+use clap::Args;
+use login_io::{SessionHealth, SessionStatus};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::exit::{CommandError, CommandResult, ExitCode};
+use crate::GlobalArgs;
+
+/// Show the login session of a profile (or of every login profile with --all): ARN, account, credential expiry, health.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Show every profile of the config file that has a login_session.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON for scripts instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
+    let options = global.resolve_options();
+    let statuses = if args.all {
+        if global.profile.is_some() {
+            return Err(CommandError::new(ExitCode::Usage, "use either --profile or --all, not both"));
+        }
+        login_io::all_session_statuses(&options)?
+    } else {
+        vec![login_io::session_status(&options)?]
+    };
+    let needs_login = statuses.iter().any(|s| !s.health.usable());
+    if args.json {
+        let profiles: Vec<Value> = statuses.iter().map(to_json).collect();
+        let doc = json!({ "profiles": profiles });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else if statuses.is_empty() {
+        println!("No profile has a login_session. Run `aws-login login --profile NAME` to create one.");
+    } else {
+        let now = OffsetDateTime::now_utc();
+        let blocks: Vec<String> = statuses.iter().map(|s| to_text(s, now)).collect();
+        print!("{}", blocks.join("\n"));
+    }
+    if needs_login {
+        // Scripts can branch on the code; the text above already says what to do.
+        return Err(CommandError::new(
+            ExitCode::LoginNeeded,
+            "a login session needs a new login (see above)",
+        ));
+    }
+    Ok(())
+}
+
+fn expires(health: &SessionHealth) -> Option<(OffsetDateTime, i64)> {
+    match health {
+        SessionHealth::Active { expires_at, seconds_left }
+        | SessionHealth::RefreshDue { expires_at, seconds_left }
+        | SessionHealth::CredentialsExpired { expires_at, seconds_left } => Some((*expires_at, *seconds_left)),
+        _ => None,
+    }
+}
+
+fn to_json(s: &SessionStatus) -> Value {
+    let (expires_at, seconds_left) = match expires(&s.health) {
+        Some((at, left)) => (Value::from(login_core::timefmt::format_expires_at(at)), Value::from(left)),
+        None => (Value::Null, Value::Null),
+    };
+    json!({
+        "profile": s.profile,
+        "loginSession": s.login_session,
+        "accountId": s.account_id,
+        "region": s.region,
+        "signInRegion": s.sign_in_region,
+        "accessKeyId": s.access_key_id,
+        "cacheFile": s.cache_file.display().to_string(),
+        "expiresAt": expires_at,
+        "secondsLeft": seconds_left,
+        "health": s.health.name(),
+        "detail": match &s.health { SessionHealth::Unusable { detail } => Value::from(detail.clone()), _ => Value::Null },
+    })
+}
+
+fn human_duration(secs: i64) -> String {
+    let secs = secs.unsigned_abs();
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+fn login_command(profile: &str) -> String {
+    if profile == "default" {
+        "aws-login login".into()
+    } else {
+        format!("aws-login login --profile {profile}")
+    }
+}
+
+fn to_text(s: &SessionStatus, _now: OffsetDateTime) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Profile {}", s.profile);
+    let _ = writeln!(out, "  session      {}", s.login_session);
+    let _ = writeln!(out, "  account      {}", s.account_id.as_deref().unwrap_or("unknown"));
+    if let Some(region) = s.sign_in_region.as_ref().or(s.region.as_ref()) {
+        let _ = writeln!(out, "  region       {region}");
+    }
+    let _ = writeln!(out, "  cache        {}", s.cache_file.display());
+    if let Some((at, left)) = expires(&s.health) {
+        let when = login_core::timefmt::format_expires_at(at);
+        let rel = if left > 0 { format!("in {}", human_duration(left)) } else { format!("{} ago", human_duration(left)) };
+        let _ = writeln!(out, "  credentials  expire {when} ({rel})");
+    }
+    let health = match &s.health {
+        SessionHealth::Active { .. } => "active".to_string(),
+        SessionHealth::RefreshDue { .. } => "refresh due: the next use refreshes the credentials".to_string(),
+        SessionHealth::CredentialsExpired { .. } => {
+            "credentials expired: the next use refreshes them while the session lasts (up to 12 hours after login)".to_string()
+        }
+        SessionHealth::NoCache => format!("no cached session: run `{}`", login_command(&s.profile)),
+        SessionHealth::Unusable { detail } => format!("unusable cache ({detail}): run `{}`", login_command(&s.profile)),
+    };
+    let _ = writeln!(out, "  health       {health}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(5), "5s");
+        assert_eq!(human_duration(-125), "2m 05s");
+        assert_eq!(human_duration(3 * 3600 + 60), "3h 01m");
+    }
+}

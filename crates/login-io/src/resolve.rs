@@ -1,0 +1,308 @@
+//! Profile → credentials: read the cache, use it while more than five minutes remain, else
+//! refresh under the cache lock (re-reading first: another process may have refreshed) and
+//! write the result back atomically.
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+use login_core::{CacheEntry, Credentials, Refresh, RefreshPlan, SecretString, TokenError};
+use time::OffsetDateTime;
+
+use crate::cache_store::{CacheRead, LockError};
+use crate::error::LoginIoError;
+use crate::http::{HttpError, SigninHttp};
+use crate::profile::{LoginProfileContext, ResolveOptions};
+
+/// Temporary credentials of a login session.
+#[derive(Debug, Clone)]
+pub struct ResolvedCredentials {
+    credentials: Credentials,
+    profile: String,
+    login_session: String,
+    refreshed: bool,
+    warnings: Vec<String>,
+}
+
+impl ResolvedCredentials {
+    pub fn access_key_id(&self) -> &str {
+        &self.credentials.access_key_id
+    }
+    pub fn secret_access_key(&self) -> &SecretString {
+        &self.credentials.secret_access_key
+    }
+    pub fn session_token(&self) -> &SecretString {
+        &self.credentials.session_token
+    }
+    pub fn expiration(&self) -> OffsetDateTime {
+        self.credentials.expiration
+    }
+    pub fn expiration_system_time(&self) -> SystemTime {
+        let secs = self.credentials.expiration.unix_timestamp();
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+    }
+    pub fn account_id(&self) -> Option<&str> {
+        self.credentials.account_id.as_deref()
+    }
+    /// The profile these came from.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+    /// The login session ARN (`login_session` of the profile).
+    pub fn login_session(&self) -> &str {
+        &self.login_session
+    }
+    /// True when this call refreshed the session itself.
+    pub fn refreshed(&self) -> bool {
+        self.refreshed
+    }
+    /// Things the user should know although credentials were delivered (e.g. the refresh
+    /// failed on the network but the cached credentials are still valid for a few minutes).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+    /// The credentials as the protocol core models them (for `ExportFormat::render`).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+}
+
+/// Resolves a profile's credentials, refreshing the session when fewer than five minutes remain.
+pub async fn resolve_credentials(options: &ResolveOptions) -> Result<ResolvedCredentials, LoginIoError> {
+    let context = LoginProfileContext::load(options)?;
+    match fast_path(&context, options.force_refresh)? {
+        Some(done) => Ok(done),
+        None => refresh_locked(&context, options.force_refresh).await,
+    }
+}
+
+/// The blocking form of [`resolve_credentials`]. Needs no runtime from the caller: a valid
+/// cache is answered without any; a refresh runs on a shared background runtime. Safe to call
+/// from many threads at once, and from inside an async runtime.
+pub fn resolve_credentials_blocking(options: &ResolveOptions) -> Result<ResolvedCredentials, LoginIoError> {
+    let context = LoginProfileContext::load(options)?;
+    if let Some(done) = fast_path(&context, options.force_refresh)? {
+        return Ok(done);
+    }
+    block_on(refresh_locked(&context, options.force_refresh))
+}
+
+/// Runs a future to completion from synchronous code.
+pub(crate) fn block_on<F: Future + Send>(future: F) -> F::Output
+where
+    F::Output: Send,
+{
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("login-io")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match runtime {
+        // Inside another runtime `block_on` would panic; a scoped thread keeps it out.
+        Ok(rt) if tokio::runtime::Handle::try_current().is_ok() => {
+            std::thread::scope(|scope| match scope.spawn(|| rt.block_on(future)).join() {
+                Ok(output) => output,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+        }
+        Ok(rt) => rt.block_on(future),
+        Err(e) => {
+            // Cannot happen short of the OS refusing threads; build a throwaway runtime then.
+            tracing::warn!(error = %e, "shared runtime unavailable; using a current-thread runtime");
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(future),
+                Err(e) => panic!("cannot start an async runtime: {e}"),
+            }
+        }
+    }
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn resolved(context: &LoginProfileContext, credentials: Credentials, refreshed: bool) -> ResolvedCredentials {
+    ResolvedCredentials {
+        credentials,
+        profile: context.profile.clone(),
+        login_session: context.login_session.clone(),
+        refreshed,
+        warnings: Vec::new(),
+    }
+}
+
+fn fast_path(context: &LoginProfileContext, force: bool) -> Result<Option<ResolvedCredentials>, LoginIoError> {
+    let entry = read_entry(context)?;
+    if force {
+        return Ok(None);
+    }
+    match RefreshPlan::decide(&entry, now()) {
+        RefreshPlan::Fresh(credentials) => {
+            tracing::debug!(profile = %context.profile, path = %context.cache_path.display(), expires_at = %entry.expires_at_string(), "cached credentials are fresh");
+            Ok(Some(resolved(context, credentials, false)))
+        }
+        RefreshPlan::NeedsRefresh => {
+            tracing::debug!(profile = %context.profile, seconds_left = entry.seconds_left(now()), "cached credentials expire within 5 minutes; refreshing");
+            Ok(None)
+        }
+    }
+}
+
+/// Reads and validates the session's cache file.
+pub(crate) fn read_entry(context: &LoginProfileContext) -> Result<CacheEntry, LoginIoError> {
+    let bytes = match context.store.read(&context.cache_path) {
+        Ok(CacheRead::Found(bytes)) => bytes,
+        Ok(CacheRead::Missing) => {
+            return Err(LoginIoError::CacheMissing {
+                profile: context.profile.clone(),
+                session: context.login_session.clone(),
+                path: context.cache_path.clone(),
+            })
+        }
+        Err(e) => {
+            return Err(LoginIoError::CacheCorrupt {
+                profile: context.profile.clone(),
+                path: context.cache_path.clone(),
+                detail: format!("it cannot be read: {e}"),
+            })
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(LoginIoError::CacheCorrupt {
+            profile: context.profile.clone(),
+            path: context.cache_path.clone(),
+            detail: "the file is empty".into(),
+        });
+    }
+    CacheEntry::from_json(&bytes).map_err(|e| LoginIoError::CacheCorrupt {
+        profile: context.profile.clone(),
+        path: context.cache_path.clone(),
+        detail: e.to_string(),
+    })
+}
+
+async fn refresh_locked(context: &LoginProfileContext, force: bool) -> Result<ResolvedCredentials, LoginIoError> {
+    let waited = std::time::Instant::now();
+    let _lock = context.store.lock(&context.cache_path, context.lock_timeout).await.map_err(|e| {
+        let path = match &e {
+            LockError::TimedOut { path, .. } | LockError::Io { path, .. } => path.clone(),
+        };
+        LoginIoError::CacheWrite { path, detail: e.to_string() }
+    })?;
+    tracing::debug!(waited_ms = waited.elapsed().as_millis() as u64, "holding the cache lock");
+    if let Some(name) = context.cache_path.file_name().and_then(|n| n.to_str()) {
+        context.store.sweep_stale_temps(name);
+    }
+
+    // Another process may have refreshed while we waited.
+    let entry = read_entry(context)?;
+    let pending = match Refresh::plan(entry.clone(), now()) {
+        Ok(Refresh::Fresh(credentials)) if !force => {
+            tracing::debug!("another process refreshed the session; using its result");
+            return Ok(resolved(context, credentials, false));
+        }
+        Ok(Refresh::Fresh(_)) => Refresh::force(entry.clone()),
+        Ok(Refresh::Send(pending)) => Ok(pending),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| LoginIoError::CacheCorrupt { profile: context.profile.clone(), path: context.cache_path.clone(), detail: e.to_string() })?;
+
+    let endpoint = context.endpoint(pending.entry().sign_in_region.as_deref())?;
+    let token_url = endpoint.token_url();
+    let host = url::Url::parse(&token_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_else(|| token_url.clone());
+    tracing::debug!(url = %token_url, profile = %context.profile, "refreshing the login session");
+
+    let http = SigninHttp::new(&context.http).map_err(|e| LoginIoError::config(format!("{e}.")))?;
+    let exchange = http
+        .exchange(|sign_time| {
+            let iat = sign_time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+            Ok::<_, std::convert::Infallible>(pending.request(&token_url, iat, &uuid::Uuid::new_v4().to_string()))
+        })
+        .await;
+    let response = match exchange {
+        Ok(Ok(response)) => response,
+        Ok(Err(HttpError::Transport { host, proxy, attempts, cause })) => {
+            let error = LoginIoError::Network {
+                profile: context.profile.clone(),
+                detail: HttpError::Transport { host, proxy: proxy.clone(), attempts, cause }.to_string(),
+                proxy,
+            };
+            return fall_back_to_cached(context, &entry, error);
+        }
+        Ok(Err(other)) => return Err(LoginIoError::config(format!("{other}."))),
+        Err(never) => match never {},
+    };
+
+    let refreshed = match pending.on_response(&response, now()) {
+        Ok(r) => r,
+        Err(e) => {
+            let error = token_error(context, &host, response.status, e);
+            return if error.kind() == crate::ErrorKind::ServiceUnavailable {
+                fall_back_to_cached(context, &entry, error)
+            } else {
+                Err(error)
+            };
+        }
+    };
+
+    let mut result = resolved(context, refreshed.credentials, true);
+    let json = refreshed.entry.to_json();
+    if let Err(e) = context.store.write_atomic(&context.cache_path, json.as_bytes()) {
+        // The new credentials are good; the old refresh token stays usable, so the next call
+        // refreshes again. Deliver, and say why the cache did not change.
+        let warning = LoginIoError::CacheWrite { path: context.cache_path.clone(), detail: e.to_string() }.to_string();
+        tracing::warn!("{warning}");
+        result.warnings.push(warning);
+    } else {
+        tracing::debug!(path = %context.cache_path.display(), expires_at = %refreshed.entry.expires_at_string(), "wrote the refreshed session");
+    }
+    Ok(result)
+}
+
+/// On a network or service failure, cached credentials that have not expired yet are still
+/// good (the JS SDK does the same); the failure becomes a warning.
+fn fall_back_to_cached(
+    context: &LoginProfileContext,
+    entry: &CacheEntry,
+    error: LoginIoError,
+) -> Result<ResolvedCredentials, LoginIoError> {
+    let left = entry.seconds_left(now());
+    if left <= 0 {
+        return Err(error);
+    }
+    let mut result = resolved(context, entry.credentials(), false);
+    result.warnings.push(format!("{error} Using the cached credentials, which stay valid for {left} more seconds."));
+    tracing::warn!(seconds_left = left, "refresh failed; using cached credentials");
+    Ok(result)
+}
+
+fn token_error(context: &LoginProfileContext, host: &str, status: u16, error: TokenError) -> LoginIoError {
+    let profile = context.profile.clone();
+    match error {
+        TokenError::TokenExpired { .. } => LoginIoError::SessionExpired { profile, code: "TOKEN_EXPIRED".into() },
+        TokenError::AuthCodeExpired { .. } => LoginIoError::SessionExpired { profile, code: "AUTHCODE_EXPIRED".into() },
+        TokenError::UserCredentialsChanged { .. } => LoginIoError::CredentialsChanged { profile },
+        TokenError::InsufficientPermissions { .. } => {
+            LoginIoError::InsufficientPermissions { profile, session: context.login_session.clone() }
+        }
+        TokenError::InvalidRequest { code, message } => LoginIoError::ServiceRejected {
+            profile,
+            host: host.to_string(),
+            status,
+            code: Some(code),
+            message: Some(message).filter(|m| !m.is_empty()),
+        },
+        TokenError::UnexpectedStatus { status, detail } if (400..500).contains(&status) && status != 408 && status != 429 => {
+            LoginIoError::ServiceRejected { profile, host: host.to_string(), status, code: None, message: Some(detail) }
+        }
+        other => LoginIoError::ServiceUnavailable { profile, host: host.to_string(), detail: trim_period(&other.to_string()) },
+    }
+}
+
+fn trim_period(text: &str) -> String {
+    text.trim_end_matches('.').to_string()
+}
