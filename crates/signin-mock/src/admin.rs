@@ -12,7 +12,11 @@ use crate::faults::FaultPlan;
 use crate::state::{Permissions, SharedState, Stats};
 
 fn bad_request(message: impl Into<String>) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": message.into()})),
+    )
+        .into_response()
 }
 
 fn ok() -> Response {
@@ -32,7 +36,10 @@ pub(crate) async fn get_faults(State(state): State<SharedState>) -> Json<FaultPl
     Json(state.lock().faults.clone())
 }
 
-pub(crate) async fn set_faults(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+pub(crate) async fn set_faults(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
     let plan: FaultPlan = match serde_json::from_slice(&body) {
         Ok(plan) => plan,
         Err(e) => return bad_request(format!("fault plan is not valid JSON for this shape: {e}")),
@@ -60,7 +67,10 @@ pub(crate) fn mark_password_changed(state: &SharedState, principal: &str) -> Res
     Ok(())
 }
 
-pub(crate) async fn password_changed(State(state): State<SharedState>, Path(name): Path<String>) -> Response {
+pub(crate) async fn password_changed(
+    State(state): State<SharedState>,
+    Path(name): Path<String>,
+) -> Response {
     match mark_password_changed(&state, &name) {
         Ok(()) => ok(),
         Err(message) => (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response(),
@@ -103,8 +113,8 @@ pub(crate) async fn permissions(
         Ok(change) => change,
         Err(e) => {
             return bad_request(format!(
-                "expected {{\"can_authorize\": bool, \"can_create_token\": bool}} (both optional): {e}"
-            ))
+            "expected {{\"can_authorize\": bool, \"can_create_token\": bool}} (both optional): {e}"
+        ))
         }
     };
     match change_permissions(&state, &name, &change) {
@@ -119,7 +129,10 @@ pub(crate) struct ClockBody {
     offset_secs: i64,
 }
 
-pub(crate) async fn set_clock(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+pub(crate) async fn set_clock(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
     match serde_json::from_slice::<ClockBody>(&body) {
         Ok(clock) => {
             state.lock().clock_offset_secs = clock.offset_secs;
@@ -147,7 +160,10 @@ pub(crate) fn set_auto_approve(state: &SharedState, identity: Option<&str>) -> R
     Ok(())
 }
 
-pub(crate) async fn auto_approve(State(state): State<SharedState>, body: axum::body::Bytes) -> Response {
+pub(crate) async fn auto_approve(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
     match serde_json::from_slice::<AutoApproveBody>(&body) {
         Ok(b) => match set_auto_approve(&state, b.identity.as_deref()) {
             Ok(()) => ok(),

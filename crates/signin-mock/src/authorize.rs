@@ -25,7 +25,10 @@ const REQUIRED: [&str; 7] = [
 pub(crate) fn validate(raw_query: &str, base: &str) -> Result<AuthorizeRequest, Vec<String>> {
     let mut params: HashMap<String, Vec<String>> = HashMap::new();
     for (key, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
-        params.entry(key.into_owned()).or_default().push(value.into_owned());
+        params
+            .entry(key.into_owned())
+            .or_default()
+            .push(value.into_owned());
     }
     let mut problems = Vec::new();
     let mut get = |name: &str| -> Option<String> {
@@ -52,7 +55,9 @@ pub(crate) fn validate(raw_query: &str, base: &str) -> Result<AuthorizeRequest, 
     }
     if let Some(v) = &client_id {
         if v != SAME_DEVICE && v != CROSS_DEVICE {
-            problems.push(format!("client_id {v:?} is not {SAME_DEVICE} or {CROSS_DEVICE}"));
+            problems.push(format!(
+                "client_id {v:?} is not {SAME_DEVICE} or {CROSS_DEVICE}"
+            ));
         }
     }
     if let Some(v) = &state {
@@ -63,7 +68,9 @@ pub(crate) fn validate(raw_query: &str, base: &str) -> Result<AuthorizeRequest, 
     }
     if let Some(v) = &method {
         if v != "SHA-256" {
-            problems.push(format!("code_challenge_method must be \"SHA-256\", got {v:?}"));
+            problems.push(format!(
+                "code_challenge_method must be \"SHA-256\", got {v:?}"
+            ));
         }
     }
     if let Some(v) = &scope {
@@ -73,7 +80,8 @@ pub(crate) fn validate(raw_query: &str, base: &str) -> Result<AuthorizeRequest, 
     }
     if let Some(v) = &challenge {
         let ok = v.len() == 43
-            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !ok {
             problems.push(
                 "code_challenge must be base64url(SHA-256(verifier)) without padding: 43 characters"
@@ -99,12 +107,14 @@ pub(crate) fn validate(raw_query: &str, base: &str) -> Result<AuthorizeRequest, 
         return Err(problems);
     }
     match (client_id, redirect_uri, state, challenge) {
-        (Some(client_id), Some(redirect_uri), Some(state), Some(code_challenge)) => Ok(AuthorizeRequest {
-            client_id,
-            redirect_uri,
-            state,
-            code_challenge,
-        }),
+        (Some(client_id), Some(redirect_uri), Some(state), Some(code_challenge)) => {
+            Ok(AuthorizeRequest {
+                client_id,
+                redirect_uri,
+                state,
+                code_challenge,
+            })
+        }
         _ => Err(vec!["request is incomplete".to_owned()]),
     }
 }
@@ -252,7 +262,10 @@ pub(crate) async fn authorize(
         }
         inner.count_authorize("auto_approved");
         let code = tokens::authorization_code();
-        let location = with_query(&request.redirect_uri, &[("code", &code), ("state", &request.state)]);
+        let location = with_query(
+            &request.redirect_uri,
+            &[("code", &code), ("state", &request.state)],
+        );
         inner.codes.insert(
             code,
             IssuedCode {
@@ -277,7 +290,12 @@ pub(crate) async fn authorize(
     sign_in_page(&state, &pending_id, &request, None)
 }
 
-fn sign_in_page(state: &SharedState, pending_id: &str, request: &AuthorizeRequest, notice: Option<&str>) -> Response {
+fn sign_in_page(
+    state: &SharedState,
+    pending_id: &str,
+    request: &AuthorizeRequest,
+    notice: Option<&str>,
+) -> Response {
     let identities: String = state
         .config
         .identities
@@ -332,7 +350,10 @@ pub(crate) struct Decision {
     decision: String,
 }
 
-pub(crate) async fn decide(State(state): State<SharedState>, Form(decision): Form<Decision>) -> Response {
+pub(crate) async fn decide(
+    State(state): State<SharedState>,
+    Form(decision): Form<Decision>,
+) -> Response {
     let now = state.now_ms();
     let mut inner = state.lock();
     inner.prune(now);
@@ -367,7 +388,12 @@ pub(crate) async fn decide(State(state): State<SharedState>, Form(decision): For
                 .cloned();
             let Some(identity) = chosen else {
                 drop(inner);
-                return sign_in_page(&state, &decision.request, &request, Some("Choose an identity first."));
+                return sign_in_page(
+                    &state,
+                    &decision.request,
+                    &request,
+                    Some("Choose an identity first."),
+                );
             };
             inner.pending.remove(&decision.request);
             if !inner.permissions(&identity.name).can_authorize {
@@ -376,7 +402,10 @@ pub(crate) async fn decide(State(state): State<SharedState>, Form(decision): For
             }
             inner.count_authorize("approved");
             let code = tokens::authorization_code();
-            let location = with_query(&request.redirect_uri, &[("code", &code), ("state", &request.state)]);
+            let location = with_query(
+                &request.redirect_uri,
+                &[("code", &code), ("state", &request.state)],
+            );
             inner.codes.insert(
                 code,
                 IssuedCode {
@@ -391,16 +420,23 @@ pub(crate) async fn decide(State(state): State<SharedState>, Form(decision): For
         other => html_response(
             StatusCode::BAD_REQUEST,
             "Invalid decision",
-            &format!("<h1 id=\"error-title\">Unknown decision {:?}</h1>", escape(other)),
+            &format!(
+                "<h1 id=\"error-title\">Unknown decision {:?}</h1>",
+                escape(other)
+            ),
         ),
     }
 }
 
 /// The page the remote flow lands on: shows base64(`state=…&code=…`) to paste into the terminal.
-pub(crate) async fn confirmation(State(state): State<SharedState>, RawQuery(query): RawQuery) -> Response {
-    let params: HashMap<String, String> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+pub(crate) async fn confirmation(
+    State(state): State<SharedState>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params: HashMap<String, String> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
     state.lock().count_authorize("confirmation");
     if let Some(error) = params.get("error") {
         return html_response(
@@ -457,15 +493,29 @@ mod tests {
             .append_pair("code_challenge_method", "SHA-256")
             .append_pair("scope", "openid")
             .append_pair("redirect_uri", redirect)
-            .append_pair("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+            .append_pair(
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            )
             .finish()
     }
 
     #[test]
     fn accepts_both_flows() {
         let base = "http://127.0.0.1:4000";
-        assert!(validate(&query("http://127.0.0.1:53127/oauth/callback", SAME_DEVICE), base).is_ok());
-        assert!(validate(&query("http://127.0.0.1:4000/v1/sessions/confirmation", CROSS_DEVICE), base).is_ok());
+        assert!(validate(
+            &query("http://127.0.0.1:53127/oauth/callback", SAME_DEVICE),
+            base
+        )
+        .is_ok());
+        assert!(validate(
+            &query(
+                "http://127.0.0.1:4000/v1/sessions/confirmation",
+                CROSS_DEVICE
+            ),
+            base
+        )
+        .is_ok());
     }
 
     #[test]
@@ -481,7 +531,11 @@ mod tests {
         ] {
             assert!(validate(&query(bad, SAME_DEVICE), base).is_err(), "{bad}");
         }
-        assert!(validate(&query("http://127.0.0.1:53127/oauth/callback", CROSS_DEVICE), base).is_err());
+        assert!(validate(
+            &query("http://127.0.0.1:53127/oauth/callback", CROSS_DEVICE),
+            base
+        )
+        .is_err());
     }
 
     #[test]
@@ -494,6 +548,9 @@ mod tests {
 
     #[test]
     fn escapes_html() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

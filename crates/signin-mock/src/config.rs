@@ -123,7 +123,10 @@ impl Default for MockConfig {
 pub fn builtin_identities() -> Vec<Identity> {
     vec![
         Identity::new("alice", "arn:aws:iam::111122223333:user/alice"),
-        Identity::new("admin", "arn:aws:sts::111122223333:assumed-role/Admin/alice"),
+        Identity::new(
+            "admin",
+            "arn:aws:sts::111122223333:assumed-role/Admin/alice",
+        ),
         Identity {
             can_create_token: false,
             ..Identity::new("bob", "arn:aws:iam::111122223333:user/bob")
@@ -199,11 +202,13 @@ impl MockConfig {
                 && parts[4].len() == 12
                 && parts[4].bytes().all(|b| b.is_ascii_digit());
             let kind_ok = (parts.get(2) == Some(&"iam")
-                && parts.get(5).is_some_and(|r| r.starts_with("user/") || *r == "root"))
+                && parts
+                    .get(5)
+                    .is_some_and(|r| r.starts_with("user/") || *r == "root"))
                 || (parts.get(2) == Some(&"sts")
-                    && parts
-                        .get(5)
-                        .is_some_and(|r| r.starts_with("assumed-role/") && r.split('/').count() == 3));
+                    && parts.get(5).is_some_and(|r| {
+                        r.starts_with("assumed-role/") && r.split('/').count() == 3
+                    }));
             if !account_ok || !kind_ok {
                 return Err(ConfigError::Invalid(format!(
                     "identity {:?}: {:?} is not an IAM user, root or assumed-role session ARN",

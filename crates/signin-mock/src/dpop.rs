@@ -40,8 +40,11 @@ pub(crate) fn jwk_thumbprint(x: &str, y: &str) -> String {
 }
 
 fn decode_segment(segment: &str, what: &str) -> Result<Vec<u8>, ProofRejected> {
-    Base64UrlUnpadded::decode_vec(segment)
-        .map_err(|_| reject(format!("DPoP proof {what} is not base64url without padding")))
+    Base64UrlUnpadded::decode_vec(segment).map_err(|_| {
+        reject(format!(
+            "DPoP proof {what} is not base64url without padding"
+        ))
+    })
 }
 
 fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, ProofRejected> {
@@ -51,7 +54,11 @@ fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, ProofReje
     }
 }
 
-fn str_member<'a>(map: &'a Map<String, Value>, name: &str, what: &str) -> Result<&'a str, ProofRejected> {
+fn str_member<'a>(
+    map: &'a Map<String, Value>,
+    name: &str,
+    what: &str,
+) -> Result<&'a str, ProofRejected> {
     map.get(name)
         .and_then(Value::as_str)
         .ok_or_else(|| reject(format!("DPoP proof {what} has no string \"{name}\"")))
@@ -59,8 +66,11 @@ fn str_member<'a>(map: &'a Map<String, Value>, name: &str, what: &str) -> Result
 
 fn coordinate(jwk: &Map<String, Value>, name: &str) -> Result<(String, [u8; 32]), ProofRejected> {
     let text = str_member(jwk, name, "jwk")?;
-    let bytes = Base64UrlUnpadded::decode_vec(text)
-        .map_err(|_| reject(format!("DPoP jwk \"{name}\" is not base64url without padding")))?;
+    let bytes = Base64UrlUnpadded::decode_vec(text).map_err(|_| {
+        reject(format!(
+            "DPoP jwk \"{name}\" is not base64url without padding"
+        ))
+    })?;
     let fixed: [u8; 32] = bytes
         .try_into()
         .map_err(|_| reject(format!("DPoP jwk \"{name}\" must be exactly 32 bytes")))?;
@@ -82,7 +92,9 @@ pub(crate) fn verify_proof(
     };
     let parts: Vec<&str> = proof.split('.').collect();
     let [header_b64, payload_b64, signature_b64] = parts.as_slice() else {
-        return Err(reject("DPoP proof is not a compact JWS (three dot-separated parts)"));
+        return Err(reject(
+            "DPoP proof is not a compact JWS (three dot-separated parts)",
+        ));
     };
 
     let header = json_object(&decode_segment(header_b64, "header")?, "header")?;
@@ -102,7 +114,9 @@ pub(crate) fn verify_proof(
         return Err(reject("DPoP jwk \"crv\" must be \"P-256\""));
     }
     if jwk.contains_key("d") {
-        return Err(reject("DPoP jwk contains the private key (\"d\"); send only the public key"));
+        return Err(reject(
+            "DPoP jwk contains the private key (\"d\"); send only the public key",
+        ));
     }
     let (x_text, x) = coordinate(jwk, "x")?;
     let (y_text, y) = coordinate(jwk, "y")?;
@@ -126,18 +140,25 @@ pub(crate) fn verify_proof(
         .map_err(|_| with_key("DPoP signature is not a valid ES256 signature".to_owned()))?;
     let signing_input = format!("{header_b64}.{payload_b64}");
     key.verify(signing_input.as_bytes(), &signature)
-        .map_err(|_| with_key("DPoP signature does not verify with the jwk in the proof".to_owned()))?;
+        .map_err(|_| {
+            with_key("DPoP signature does not verify with the jwk in the proof".to_owned())
+        })?;
 
-    let payload = json_object(&decode_segment(payload_b64, "payload")?, "payload").map_err(|e| with_key(e.reason))?;
+    let payload = json_object(&decode_segment(payload_b64, "payload")?, "payload")
+        .map_err(|e| with_key(e.reason))?;
     let htm = str_member(&payload, "htm", "payload").map_err(|e| with_key(e.reason))?;
     if htm != expected_htm {
-        return Err(with_key(format!("DPoP \"htm\" is {htm:?}, expected {expected_htm:?}")));
+        return Err(with_key(format!(
+            "DPoP \"htm\" is {htm:?}, expected {expected_htm:?}"
+        )));
     }
     let htu = str_member(&payload, "htu", "payload").map_err(|e| with_key(e.reason))?;
     // RFC 9449 §4.3: compare ignoring query and fragment.
     let htu_base = htu.split(['?', '#']).next().unwrap_or("");
     if htu_base != expected_htu {
-        return Err(with_key(format!("DPoP \"htu\" is {htu:?}, but this request was sent to {expected_htu:?}")));
+        return Err(with_key(format!(
+            "DPoP \"htu\" is {htu:?}, but this request was sent to {expected_htu:?}"
+        )));
     }
     let Some(iat) = payload.get("iat").and_then(Value::as_i64) else {
         return Err(with_key("DPoP payload has no integer \"iat\"".to_owned()));
@@ -150,7 +171,9 @@ pub(crate) fn verify_proof(
     }
     let jti = str_member(&payload, "jti", "payload").map_err(|e| with_key(e.reason))?;
     if jti.is_empty() || jti.len() > 256 {
-        return Err(with_key("DPoP \"jti\" must be 1 to 256 characters".to_owned()));
+        return Err(with_key(
+            "DPoP \"jti\" must be 1 to 256 characters".to_owned(),
+        ));
     }
     Ok(VerifiedProof {
         jkt,

@@ -10,7 +10,11 @@ use clap::Parser;
 use signin_mock::{FaultPlan, FaultTarget, Identity, MockConfig, MockServer};
 
 #[derive(Debug, Parser)]
-#[command(name = "signin-mock", version, about = "A local AWS Sign-In service (and STS) for tests and demos")]
+#[command(
+    name = "signin-mock",
+    version,
+    about = "A local AWS Sign-In service (and STS) for tests and demos"
+)]
 struct Args {
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long)]
@@ -98,7 +102,10 @@ fn build_config(args: &Args) -> Result<MockConfig, String> {
             *target = v;
         }
     };
-    set(&mut config.access_token_lifetime_secs, args.access_token_lifetime);
+    set(
+        &mut config.access_token_lifetime_secs,
+        args.access_token_lifetime,
+    );
     set(&mut config.session_lifetime_secs, args.session_lifetime);
     set(&mut config.auth_code_lifetime_secs, args.auth_code_lifetime);
     set(&mut config.dpop_iat_skew_secs, args.dpop_skew);
@@ -106,8 +113,15 @@ fn build_config(args: &Args) -> Result<MockConfig, String> {
     if let Some(offset) = args.clock_offset {
         config.clock_offset_secs = offset;
     }
-    let target: FaultTarget = serde_json::from_value(serde_json::Value::String(args.fault_target.clone()))
-        .map_err(|_| format!("--fault-target {:?}: use token, authorize, sts or any", args.fault_target))?;
+    let target: FaultTarget = serde_json::from_value(serde_json::Value::String(
+        args.fault_target.clone(),
+    ))
+    .map_err(|_| {
+        format!(
+            "--fault-target {:?}: use token, authorize, sts or any",
+            args.fault_target
+        )
+    })?;
     let any_fault = args.fault_latency_ms.is_some()
         || args.fault_status.is_some()
         || args.fault_malformed.is_some()
@@ -118,7 +132,11 @@ fn build_config(args: &Args) -> Result<MockConfig, String> {
             target,
             latency_ms: args.fault_latency_ms.unwrap_or(0),
             error_status: args.fault_status,
-            error_count: if args.fault_status.is_some() { args.fault_count } else { 0 },
+            error_count: if args.fault_status.is_some() {
+                args.fault_count
+            } else {
+                0
+            },
             malformed_count: args.fault_malformed.unwrap_or(0),
             drop_count: args.fault_drop.unwrap_or(0),
             date_offset_secs: args.fault_date_offset.unwrap_or(0),

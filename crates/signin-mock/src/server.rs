@@ -43,12 +43,18 @@ pub(crate) fn router(state: SharedState) -> Router {
                 .post(admin::set_faults)
                 .delete(admin::clear_faults),
         )
-        .route("/principals/{name}/password-changed", post(admin::password_changed))
+        .route(
+            "/principals/{name}/password-changed",
+            post(admin::password_changed),
+        )
         .route("/principals/{name}/permissions", post(admin::permissions))
         .route("/clock", post(admin::set_clock))
         .route("/auto-approve", post(admin::auto_approve))
         .route("/sessions/expire", post(admin::expire_sessions_handler))
-        .route("/credentials/expire", post(admin::expire_credentials_handler))
+        .route(
+            "/credentials/expire",
+            post(admin::expire_credentials_handler),
+        )
         .route("/identities", get(admin::identities))
         .route("/health", get(admin::health));
     Router::new()
@@ -58,7 +64,10 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/v1/token", post(token::token))
         .route("/", get(sts::sts).post(sts::sts))
         .nest("/__admin", admin)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), fault_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            fault_layer,
+        ))
         .with_state(state)
 }
 
@@ -199,7 +208,10 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, shutdown: watch
     }
     drop(listener);
     let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), drain)
+        .await
+        .is_err()
+    {
         connections.abort_all();
     }
 }
@@ -215,17 +227,22 @@ async fn wait_for_stop(stop: &mut watch::Receiver<bool>) {
     }
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let (kill_tx, mut kill_rx) = oneshot::channel::<()>();
     let kill = ConnectionKill(Arc::new(Mutex::new(Some(kill_tx))));
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-        request.extensions_mut().insert(kill.clone());
-        let router = router.clone();
-        async move {
-            let response = tower::ServiceExt::oneshot(router, request).await;
-            Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
-        }
-    });
+    let service =
+        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(kill.clone());
+            let router = router.clone();
+            async move {
+                let response = tower::ServiceExt::oneshot(router, request).await;
+                Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
+            }
+        });
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);

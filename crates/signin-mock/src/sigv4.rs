@@ -38,23 +38,34 @@ pub(crate) fn parse_authorization(value: &str) -> Result<SignedRequest, String> 
         } else if let Some(v) = part.strip_prefix("Signature=") {
             signature = Some(v);
         } else if !part.is_empty() {
-            return Err(format!("Authorization header has an unexpected element '{part}'."));
+            return Err(format!(
+                "Authorization header has an unexpected element '{part}'."
+            ));
         }
     }
-    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature)
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
     else {
         return Err("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters."
             .to_owned());
     };
     let scope: Vec<&str> = credential.split('/').collect();
     let [access_key_id, date, region, service, terminator] = scope.as_slice() else {
-        return Err(format!("Credential '{credential}' is not AKID/date/region/service/aws4_request."));
+        return Err(format!(
+            "Credential '{credential}' is not AKID/date/region/service/aws4_request."
+        ));
     };
-    if *terminator != "aws4_request" || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("Credential '{credential}' is not AKID/date/region/service/aws4_request."));
+    if *terminator != "aws4_request" || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(format!(
+            "Credential '{credential}' is not AKID/date/region/service/aws4_request."
+        ));
     }
     let signed_headers: Vec<String> = signed_headers.split(';').map(str::to_owned).collect();
-    if signed_headers.iter().any(|h| h.is_empty() || *h != h.to_ascii_lowercase()) {
+    if signed_headers
+        .iter()
+        .any(|h| h.is_empty() || *h != h.to_ascii_lowercase())
+    {
         return Err("SignedHeaders must be lowercase names separated by ';'.".to_owned());
     }
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -127,8 +138,9 @@ pub(crate) fn canonical_request(
     let canonical_uri = uri_encode(path, true);
     let mut canonical_headers = String::new();
     for name in &signed.signed_headers {
-        let value = canonical_header_value(headers, name)
-            .ok_or_else(|| format!("'{name}' is listed in SignedHeaders but is not in the request."))?;
+        let value = canonical_header_value(headers, name).ok_or_else(|| {
+            format!("'{name}' is listed in SignedHeaders but is not in the request.")
+        })?;
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
     let payload_hash = hex::encode(Sha256::digest(body));
@@ -141,7 +153,8 @@ pub(crate) fn canonical_request(
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac = HmacSha256::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
 }
@@ -161,7 +174,10 @@ pub(crate) fn expected_signature(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
     );
-    let k_date = hmac(format!("AWS4{secret_access_key}").as_bytes(), signed.scope_date.as_bytes());
+    let k_date = hmac(
+        format!("AWS4{secret_access_key}").as_bytes(),
+        signed.scope_date.as_bytes(),
+    );
     let k_region = hmac(&k_date, signed.region.as_bytes());
     let k_service = hmac(&k_region, signed.service.as_bytes());
     let k_signing = hmac(&k_service, b"aws4_request");
@@ -170,7 +186,11 @@ pub(crate) fn expected_signature(
 
 /// Constant-time comparison of two hex signatures.
 pub(crate) fn signatures_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Parses an `X-Amz-Date` value (`20251205T105131Z`) into Unix seconds.

@@ -248,11 +248,7 @@ impl Inner {
     }
 
     pub fn count_authorize(&mut self, outcome: &str) {
-        *self
-            .stats
-            .authorize
-            .entry(outcome.to_owned())
-            .or_default() += 1;
+        *self.stats.authorize.entry(outcome.to_owned()).or_default() += 1;
     }
 
     pub fn count_sts(&mut self, action: &str, outcome: &str) {
@@ -275,8 +271,11 @@ impl Inner {
         self.pending
             .retain(|_, p| now - p.created_at < PENDING_SIGN_IN_MS);
         let sessions = &self.sessions;
-        self.refresh_tokens
-            .retain(|_, r| sessions.get(&r.session_id).is_some_and(|s| s.expires_at + DAY_MS > now));
+        self.refresh_tokens.retain(|_, r| {
+            sessions
+                .get(&r.session_id)
+                .is_some_and(|s| s.expires_at + DAY_MS > now)
+        });
         self.codes.retain(|_, c| now - c.issued_at < DAY_MS);
         self.credentials.retain(|_, c| c.expires_at + DAY_MS > now);
         self.sessions.retain(|_, s| s.expires_at + DAY_MS > now);
@@ -319,7 +318,10 @@ pub(crate) mod tokens {
 
     /// `ASOR…`: the real service's refresh tokens carry this prefix.
     pub fn refresh_token() -> String {
-        format!("ASOR{}", Base64UrlUnpadded::encode_string(&random_bytes::<48>()))
+        format!(
+            "ASOR{}",
+            Base64UrlUnpadded::encode_string(&random_bytes::<48>())
+        )
     }
 
     pub fn authorization_code() -> String {

@@ -35,7 +35,11 @@ fn sts_error(status: u16, code: &'static str, message: impl Into<String>) -> Sts
 }
 
 pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let kind = if status.is_server_error() { "Receiver" } else { "Sender" };
+    let kind = if status.is_server_error() {
+        "Receiver"
+    } else {
+        "Sender"
+    };
     let request_id = uuid::Uuid::new_v4().to_string();
     let body = format!(
         "<ErrorResponse xmlns=\"{XMLNS}\">\n  <Error>\n    <Type>{kind}</Type>\n    <Code>{}</Code>\n    \
@@ -72,15 +76,18 @@ pub(crate) async fn sts(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if content_type
-        .split(';')
-        .next()
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
-    {
+    if content_type.split(';').next().is_some_and(|m| {
+        m.trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    }) {
         params.extend(url::form_urlencoded::parse(&body).into_owned());
     }
     let action = params.get("Action").cloned().unwrap_or_default();
-    let label = if action.is_empty() { "unknown".to_owned() } else { action.clone() };
+    let label = if action.is_empty() {
+        "unknown".to_owned()
+    } else {
+        action.clone()
+    };
 
     let result = authenticate(&state, &method, uri.path(), raw_query, &headers, &body, now)
         .and_then(|caller| dispatch(&state, &action, &params, &caller, now));
@@ -120,26 +127,43 @@ fn authenticate(
                 "Presigned (query-string) requests are not supported by this mock; sign with the Authorization header.",
             ));
         }
-        return Err(sts_error(403, "MissingAuthenticationToken", "Request is missing Authentication Token"));
+        return Err(sts_error(
+            403,
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+        ));
     };
-    let signed = sigv4::parse_authorization(authorization).map_err(|m| sts_error(400, "IncompleteSignature", m))?;
+    let signed = sigv4::parse_authorization(authorization)
+        .map_err(|m| sts_error(400, "IncompleteSignature", m))?;
     if signed.service != "sts" {
         return Err(sts_error(
             403,
             "SignatureDoesNotMatch",
-            format!("Credential should be scoped to correct service: 'sts'. (got '{}')", signed.service),
+            format!(
+                "Credential should be scoped to correct service: 'sts'. (got '{}')",
+                signed.service
+            ),
         ));
     }
     if !signed.signed_headers.iter().any(|h| h == "host") {
-        return Err(sts_error(400, "IncompleteSignature", "'Host' must be a signed header."));
+        return Err(sts_error(
+            400,
+            "IncompleteSignature",
+            "'Host' must be a signed header.",
+        ));
     }
     let amz_date = headers
         .get("x-amz-date")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| sts_error(400, "IncompleteSignature", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."))?
         .to_owned();
-    let signed_at = sigv4::parse_amz_date(&amz_date)
-        .ok_or_else(|| sts_error(400, "IncompleteSignature", format!("X-Amz-Date '{amz_date}' is not YYYYMMDD'T'HHMMSS'Z'")))?;
+    let signed_at = sigv4::parse_amz_date(&amz_date).ok_or_else(|| {
+        sts_error(
+            400,
+            "IncompleteSignature",
+            format!("X-Amz-Date '{amz_date}' is not YYYYMMDD'T'HHMMSS'Z'"),
+        )
+    })?;
     if !amz_date.starts_with(&signed.scope_date) {
         return Err(sts_error(
             403,
@@ -150,20 +174,32 @@ fn authenticate(
 
     let credentials = state.lock().credentials.get(&signed.access_key_id).cloned();
     let Some(credentials) = credentials else {
-        return Err(sts_error(403, "InvalidClientTokenId", "The security token included in the request is invalid."));
+        return Err(sts_error(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ));
     };
-    let token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok());
+    let token = headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok());
     if token != Some(credentials.session_token.as_str()) {
-        return Err(sts_error(403, "InvalidClientTokenId", "The security token included in the request is invalid."));
+        return Err(sts_error(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ));
     }
 
     let now_secs = now.div_euclid(1000);
     if (now_secs - signed_at).abs() > MAX_SIGNATURE_SKEW_SECS {
-        let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-        let earliest = time::OffsetDateTime::from_unix_timestamp(now_secs - MAX_SIGNATURE_SKEW_SECS)
-            .ok()
-            .and_then(|t| t.format(format).ok())
-            .unwrap_or_default();
+        let format =
+            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        let earliest =
+            time::OffsetDateTime::from_unix_timestamp(now_secs - MAX_SIGNATURE_SKEW_SECS)
+                .ok()
+                .and_then(|t| t.format(format).ok())
+                .unwrap_or_default();
         let message = if signed_at < now_secs {
             format!("Signature expired: {amz_date} is now earlier than {earliest} (now - 15 min.)")
         } else {
@@ -174,7 +210,12 @@ fn authenticate(
 
     let canonical = sigv4::canonical_request(method, raw_path, raw_query, headers, &signed, body)
         .map_err(|m| sts_error(403, "SignatureDoesNotMatch", m))?;
-    let expected = sigv4::expected_signature(&credentials.secret_access_key, &amz_date, &signed, &canonical);
+    let expected = sigv4::expected_signature(
+        &credentials.secret_access_key,
+        &amz_date,
+        &signed,
+        &canonical,
+    );
     if !sigv4::signatures_match(&expected, &signed.signature) {
         return Err(sts_error(
             403,
@@ -183,7 +224,11 @@ fn authenticate(
         ));
     }
     if now >= credentials.expires_at {
-        return Err(sts_error(403, "ExpiredToken", "The security token included in the request is expired"));
+        return Err(sts_error(
+            403,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ));
     }
     Ok(credentials)
 }
@@ -198,9 +243,19 @@ fn dispatch(
     match params.get("Version").map(String::as_str) {
         Some("2011-06-15") => {}
         Some(other) => {
-            return Err(sts_error(400, "InvalidAction", format!("Could not find operation {action} for version {other}")))
+            return Err(sts_error(
+                400,
+                "InvalidAction",
+                format!("Could not find operation {action} for version {other}"),
+            ))
         }
-        None => return Err(sts_error(400, "MissingParameter", "The request must contain the parameter Version")),
+        None => {
+            return Err(sts_error(
+                400,
+                "MissingParameter",
+                "The request must contain the parameter Version",
+            ))
+        }
     }
     let request_id = uuid::Uuid::new_v4().to_string();
     let account = crate::config::arn_account(&caller.arn);
@@ -238,7 +293,10 @@ fn assume_role(
     request_id: String,
 ) -> Result<(String, String), StsError> {
     let role_arn = params.get("RoleArn").map(String::as_str).unwrap_or("");
-    let session_name = params.get("RoleSessionName").map(String::as_str).unwrap_or("");
+    let session_name = params
+        .get("RoleSessionName")
+        .map(String::as_str)
+        .unwrap_or("");
     let mut problems = Vec::new();
     if role_arn.len() < 20 || role_arn.len() > 2048 {
         problems.push(format!(
@@ -269,7 +327,10 @@ fn assume_role(
     if !problems.is_empty() {
         let count = problems.len();
         let plural = if count == 1 { "error" } else { "errors" };
-        return Err(validation(format!("{count} validation {plural} detected: {}", problems.join("; "))));
+        return Err(validation(format!(
+            "{count} validation {plural} detected: {}",
+            problems.join("; ")
+        )));
     }
 
     let role = state.config.roles.iter().find(|r| r.arn == role_arn);
@@ -282,7 +343,10 @@ fn assume_role(
         return Err(sts_error(
             403,
             "AccessDenied",
-            format!("User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}", caller.arn),
+            format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                caller.arn
+            ),
         ));
     };
     if caller.from_assume_role && duration > 3600 {
@@ -293,7 +357,8 @@ fn assume_role(
     }
     if duration > role.max_session_duration_secs {
         return Err(validation(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".to_owned(),
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                .to_owned(),
         ));
     }
 
@@ -312,15 +377,16 @@ fn assume_role(
         from_assume_role: true,
     };
     let access_key_id = tokens::access_key_id();
-    let expiration = time::OffsetDateTime::from_unix_timestamp((now + duration_ms).div_euclid(1000))
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-            ))
+    let expiration =
+        time::OffsetDateTime::from_unix_timestamp((now + duration_ms).div_euclid(1000))
             .ok()
-        })
-        .unwrap_or_default();
+            .and_then(|t| {
+                t.format(time::macros::format_description!(
+                    "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+                ))
+                .ok()
+            })
+            .unwrap_or_default();
     let source_identity = params
         .get("SourceIdentity")
         .map(|s| format!("    <SourceIdentity>{}</SourceIdentity>\n", escape(s)))

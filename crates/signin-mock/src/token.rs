@@ -85,7 +85,10 @@ pub(crate) fn error_response(code: TokenErrorCode, message: &str) -> Response {
     let body = json!({"error": code.code(), "message": message}).to_string();
     let mut response = (code.status(), body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert("x-amzn-ErrorType", HeaderValue::from_static(code.shape()));
     add_request_id(headers);
     response
@@ -107,7 +110,11 @@ pub(crate) fn addressed_base(headers: &HeaderMap) -> Option<String> {
     Some(format!("http://{host}"))
 }
 
-pub(crate) async fn token(State(state): State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let now = state.now_ms();
     let mut outcome = Outcome::default();
     let result = handle(&state, &headers, &body, now, &mut outcome);
@@ -125,7 +132,10 @@ pub(crate) async fn token(State(state): State<SharedState>, headers: HeaderMap, 
             tracing::info!(grant = %outcome.grant, "token issued");
             let mut response = (StatusCode::OK, body.to_string()).into_response();
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             add_request_id(headers);
             response
@@ -153,18 +163,30 @@ impl Default for Outcome {
     }
 }
 
-fn string_field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Result<Option<&'a str>, TokenError> {
+fn string_field<'a>(
+    body: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, TokenError> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => fail(TokenErrorCode::InvalidRequest, format!("\"{name}\" must be a string")),
+        Some(_) => fail(
+            TokenErrorCode::InvalidRequest,
+            format!("\"{name}\" must be a string"),
+        ),
     }
 }
 
-fn required<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Result<&'a str, TokenError> {
+fn required<'a>(
+    body: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Result<&'a str, TokenError> {
     match string_field(body, name)? {
         Some(s) if !s.is_empty() => Ok(s),
-        _ => fail(TokenErrorCode::InvalidRequest, format!("\"{name}\" is required")),
+        _ => fail(
+            TokenErrorCode::InvalidRequest,
+            format!("\"{name}\" is required"),
+        ),
     }
 }
 
@@ -188,7 +210,12 @@ fn handle(
     }
     let body: serde_json::Map<String, Value> = match serde_json::from_slice(body) {
         Ok(Value::Object(map)) => map,
-        _ => return fail(TokenErrorCode::InvalidRequest, "request body must be a JSON object"),
+        _ => {
+            return fail(
+                TokenErrorCode::InvalidRequest,
+                "request body must be a JSON object",
+            )
+        }
     };
     let grant = string_field(&body, "grantType")?.unwrap_or("");
     if grant == "authorization_code" || grant == "refresh_token" {
@@ -196,7 +223,10 @@ fn handle(
     }
 
     let Some(base) = addressed_base(headers) else {
-        return fail(TokenErrorCode::InvalidRequest, "request has no usable Host header");
+        return fail(
+            TokenErrorCode::InvalidRequest,
+            "request has no usable Host header",
+        );
     };
     let htu = format!("{base}/v1/token");
     let dpop_values: Vec<&str> = headers
@@ -210,7 +240,10 @@ fn handle(
         Ok(proof) => proof,
         Err(rejected) => {
             outcome.jkt = rejected.jkt;
-            return fail(TokenErrorCode::InvalidRequest, format!("invalid DPoP proof: {}", rejected.reason));
+            return fail(
+                TokenErrorCode::InvalidRequest,
+                format!("invalid DPoP proof: {}", rejected.reason),
+            );
         }
     };
     outcome.jkt = Some(proof.jkt.clone());
@@ -273,14 +306,24 @@ fn redeem_code(
 
     let mut inner = state.lock();
     let Some(issued) = inner.codes.get(code).cloned() else {
-        return fail(TokenErrorCode::InvalidRequest, "authorization code is not valid");
+        return fail(
+            TokenErrorCode::InvalidRequest,
+            "authorization code is not valid",
+        );
     };
     if issued.redeemed {
-        return fail(TokenErrorCode::AuthcodeExpired, "authorization code was already used; log in again");
+        return fail(
+            TokenErrorCode::AuthcodeExpired,
+            "authorization code was already used; log in again",
+        );
     }
-    let lifetime = i64::try_from(state.config.auth_code_lifetime_secs).unwrap_or(i64::MAX / 2000) * 1000;
+    let lifetime =
+        i64::try_from(state.config.auth_code_lifetime_secs).unwrap_or(i64::MAX / 2000) * 1000;
     if now - issued.issued_at > lifetime {
-        return fail(TokenErrorCode::AuthcodeExpired, "authorization code has expired; log in again");
+        return fail(
+            TokenErrorCode::AuthcodeExpired,
+            "authorization code has expired; log in again",
+        );
     }
     if issued.request.client_id != client_id {
         return fail(
@@ -301,7 +344,10 @@ fn redeem_code(
         );
     }
     let Some(identity) = state.identity(&issued.identity).cloned() else {
-        return fail(TokenErrorCode::ServerError, "the identity behind this code is gone");
+        return fail(
+            TokenErrorCode::ServerError,
+            "the identity behind this code is gone",
+        );
     };
     if let Some(code) = inner.codes.get_mut(code) {
         code.redeemed = true;
@@ -327,7 +373,8 @@ fn redeem_code(
         client_id: client_id.to_owned(),
         jkt: proof.jkt.clone(),
         created_at: now,
-        expires_at: now.saturating_add(i64::try_from(lifetime_secs).unwrap_or(i64::MAX / 2000) * 1000),
+        expires_at: now
+            .saturating_add(i64::try_from(lifetime_secs).unwrap_or(i64::MAX / 2000) * 1000),
     };
     inner.sessions.insert(session_id.clone(), session.clone());
     let (access_key_id, expires_in) = issue_credentials(state, &mut inner, &session, now);
@@ -402,7 +449,10 @@ fn refresh(
 ) -> Result<Value, TokenError> {
     let refresh_token = required(body, "refreshToken")?;
     if refresh_token.len() > 2048 || !refresh_token.starts_with("ASOR") {
-        return fail(TokenErrorCode::InvalidRequest, "refreshToken is not a Sign-In refresh token");
+        return fail(
+            TokenErrorCode::InvalidRequest,
+            "refreshToken is not a Sign-In refresh token",
+        );
     }
     let mut inner = state.lock();
     let Some(record) = inner.refresh_tokens.get(refresh_token).cloned() else {
@@ -412,7 +462,10 @@ fn refresh(
         );
     };
     let Some(session) = inner.sessions.get(&record.session_id).cloned() else {
-        return fail(TokenErrorCode::TokenExpired, "login session has ended; log in again");
+        return fail(
+            TokenErrorCode::TokenExpired,
+            "login session has ended; log in again",
+        );
     };
     if session.client_id != client_id {
         return fail(
@@ -427,7 +480,10 @@ fn refresh(
         );
     }
     if now >= session.expires_at {
-        return fail(TokenErrorCode::TokenExpired, "login session has expired; log in again");
+        return fail(
+            TokenErrorCode::TokenExpired,
+            "login session has expired; log in again",
+        );
     }
     if inner
         .password_changed
@@ -440,7 +496,10 @@ fn refresh(
         );
     }
     let Some(identity) = state.identity(&session.identity).cloned() else {
-        return fail(TokenErrorCode::ServerError, "the identity behind this session is gone");
+        return fail(
+            TokenErrorCode::ServerError,
+            "the identity behind this session is gone",
+        );
     };
     if !inner.permissions(&identity.name).can_create_token {
         return fail(
@@ -464,7 +523,10 @@ fn refresh(
         // Within the grace window the same request gets the same answer.
         let credentials = inner.credentials.get(&answer.access_key_id).cloned();
         let Some(credentials) = credentials else {
-            return fail(TokenErrorCode::TokenExpired, "refresh token was already used; log in again");
+            return fail(
+                TokenErrorCode::TokenExpired,
+                "refresh token was already used; log in again",
+            );
         };
         let expires_in = ((credentials.expires_at - now).div_euclid(1000)).max(1);
         return Ok(json!({
@@ -564,8 +626,16 @@ mod tests {
             (TokenErrorCode::InvalidRequest, 400, "INVALID_REQUEST"),
             (TokenErrorCode::TokenExpired, 401, "TOKEN_EXPIRED"),
             (TokenErrorCode::AuthcodeExpired, 401, "AUTHCODE_EXPIRED"),
-            (TokenErrorCode::UserCredentialsChanged, 403, "USER_CREDENTIALS_CHANGED"),
-            (TokenErrorCode::InsufficientPermissions, 403, "INSUFFICIENT_PERMISSIONS"),
+            (
+                TokenErrorCode::UserCredentialsChanged,
+                403,
+                "USER_CREDENTIALS_CHANGED",
+            ),
+            (
+                TokenErrorCode::InsufficientPermissions,
+                403,
+                "INSUFFICIENT_PERMISSIONS",
+            ),
             (TokenErrorCode::Throttled, 429, "INVALID_REQUEST"),
             (TokenErrorCode::ServerError, 500, "server_error"),
         ];
