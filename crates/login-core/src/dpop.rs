@@ -103,9 +103,23 @@ impl DpopKey {
 
     /// SEC1 PEM (`-----BEGIN EC PRIVATE KEY-----`, 64-column lines, LF, with
     /// the curve OID and public key), the same bytes OpenSSL and AWS CLI write.
+    ///
+    /// Built by hand because `elliptic-curve` leaves out the `[0]` curve
+    /// parameters, and OpenSSL (so Node's `createPrivateKey`) then refuses
+    /// the key.
     pub fn to_sec1_pem(&self) -> SecretString {
-        match self.secret_key().to_sec1_pem(LineEnding::LF) {
-            Ok(pem) => SecretString::new(pem.as_str()),
+        use sec1::der::EncodePem;
+        let scalar = zeroize::Zeroizing::new(self.signing.to_bytes());
+        let point = self.signing.verifying_key().to_encoded_point(false);
+        let key = sec1::EcPrivateKey {
+            private_key: &scalar,
+            parameters: Some(sec1::EcParameters::NamedCurve(
+                sec1::der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7"),
+            )),
+            public_key: Some(point.as_bytes()),
+        };
+        match key.to_pem(LineEnding::LF) {
+            Ok(pem) => SecretString::new(pem),
             Err(_) => SecretString::default(),
         }
     }
