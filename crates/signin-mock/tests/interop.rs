@@ -258,9 +258,16 @@ fn real_sdks_against_the_mock() {
 
     let stats = mock.stats();
     let jkt = login.key.thumbprint();
+    let ok_for_key = stats
+        .token_by_key
+        .get(&jkt)
+        .and_then(|g| g.get("refresh_token"))
+        .and_then(|o| o.get("ok"))
+        .copied()
+        .unwrap_or(0);
     assert_eq!(
-        stats.token_calls_for_key(&jkt, "refresh_token") >= refreshes,
-        true
+        ok_for_key, refreshes,
+        "every refresh was signed by the login's DPoP key"
     );
     assert_eq!(
         stats.token_outcome("refresh_token", "ok"),
