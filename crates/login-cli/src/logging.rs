@@ -2,6 +2,8 @@
 //! keeps the hot path of `export-credentials` free of subscriber setup. Log events never carry
 //! secrets: login-io logs only names, paths, hosts, status codes and timings.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 pub fn init(debug: bool) {
@@ -14,5 +16,6 @@ pub fn init(debug: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(true)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

@@ -142,7 +142,11 @@ impl SigninHttp {
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
-                    let cause = error_chain(&e);
+                    // reqwest's own top line repeats the URL the message already names.
+                    let cause = match std::error::Error::source(&e) {
+                        Some(inner) => error_chain(inner),
+                        None => error_chain(&e),
+                    };
                     if attempt >= self.policy.max_attempts {
                         return Ok(Err(HttpError::Transport {
                             host: host_port(&url),

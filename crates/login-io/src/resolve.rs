@@ -181,8 +181,14 @@ pub(crate) fn read_entry(context: &LoginProfileContext) -> Result<CacheEntry, Lo
     CacheEntry::from_json(&bytes).map_err(|e| LoginIoError::CacheCorrupt {
         profile: context.profile.clone(),
         path: context.cache_path.clone(),
-        detail: e.to_string(),
+        detail: cache_problem(&e),
     })
+}
+
+/// login-core's cache messages end in their own "log in again" advice; ours adds the command.
+pub(crate) fn cache_problem(error: &login_core::CacheError) -> String {
+    let text = error.to_string();
+    text.split("; log in again").next().unwrap_or(&text).trim_end_matches('.').to_string()
 }
 
 async fn refresh_locked(context: &LoginProfileContext, force: bool) -> Result<ResolvedCredentials, LoginIoError> {
@@ -209,7 +215,7 @@ async fn refresh_locked(context: &LoginProfileContext, force: bool) -> Result<Re
         Ok(Refresh::Send(pending)) => Ok(pending),
         Err(e) => Err(e),
     }
-    .map_err(|e| LoginIoError::CacheCorrupt { profile: context.profile.clone(), path: context.cache_path.clone(), detail: e.to_string() })?;
+    .map_err(|e| LoginIoError::CacheCorrupt { profile: context.profile.clone(), path: context.cache_path.clone(), detail: cache_problem(&e) })?;
 
     let endpoint = context.endpoint(pending.entry().sign_in_region.as_deref())?;
     let token_url = endpoint.token_url();

@@ -103,7 +103,7 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
     let entry = match CacheEntry::from_json(&bytes) {
         Ok(entry) => entry,
         Err(e) => {
-            let detail = if bytes.iter().all(u8::is_ascii_whitespace) { "the file is empty".to_string() } else { e.to_string() };
+            let detail = if bytes.iter().all(u8::is_ascii_whitespace) { "the file is empty".to_string() } else { crate::resolve::cache_problem(&e) };
             status.health = SessionHealth::Unusable { detail };
             return status;
         }
