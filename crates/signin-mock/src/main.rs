@@ -172,6 +172,7 @@ async fn wait_for_signal() {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIGNIN_MOCK_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -135,6 +135,7 @@ fn authenticate(
     };
     let signed = sigv4::parse_authorization(authorization)
         .map_err(|m| sts_error(400, "IncompleteSignature", m))?;
+    tracing::debug!(signed_headers = %signed.signed_headers.join(";"), region = %signed.region, "sts signature");
     if signed.service != "sts" {
         return Err(sts_error(
             403,
