@@ -34,6 +34,7 @@ pub mod cache_store;
 pub mod callback;
 pub mod error;
 pub mod http;
+pub mod login;
 pub mod paths;
 pub mod profile;
 pub mod resolve;
