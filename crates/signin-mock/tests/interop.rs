@@ -2,9 +2,10 @@
 //! refresh against /v1/token; boto3 (1.40.76 and current) and `@aws-sdk/client-sts` (3.934 and
 //! current) call STS with SigV4, succeed with issued credentials and fail with tampered ones.
 //!
-//! The peers are installed by `interop/setup.sh` into `$SIGNIN_MOCK_PEERS_DIR` (default
-//! `target/signin-mock-peers`). When a peer is absent its part is skipped with a message naming
-//! the setup script; `SIGNIN_MOCK_REQUIRE_PEERS=1` turns a missing peer into a failure (for CI).
+//! Peers come from the paths `cargo xtask` exports (`AWS_LOGIN_TEST_PYTHON`, `…_PYTHON_OLD`,
+//! `…_NODE_MODULES`, `…_NODE_MODULES_OLD`), else from `interop/setup.sh`'s layout under
+//! `$SIGNIN_MOCK_PEERS_DIR` (default `target/signin-mock-peers`). An absent peer's part is skipped
+//! with a message naming the setup script; `SIGNIN_MOCK_REQUIRE_PEERS=1` makes that a failure.
 
 mod common;
 
@@ -32,14 +33,20 @@ fn interop_script(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Returns the peer path, or explains the skip (or fails when peers are required).
-fn peer(relative: &str) -> Option<PathBuf> {
+/// Finds a peer: the path `cargo xtask` exports in `env_var` (then it must exist), else
+/// `relative` under the peers dir; when absent, explains the skip (or fails when peers are required).
+fn peer(env_var: &str, relative: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env_var).map(PathBuf::from) {
+        assert!(path.exists(), "{env_var}={} does not exist", path.display());
+        return Some(path);
+    }
     let path = peers_dir().join(relative);
     if path.exists() {
         return Some(path);
     }
     let message = format!(
-        "interop peer {} is absent; run crates/signin-mock/interop/setup.sh [DIR] and set SIGNIN_MOCK_PEERS_DIR",
+        "interop peer {} is absent (and {env_var} is unset); run crates/signin-mock/interop/setup.sh [DIR] \
+         and set SIGNIN_MOCK_PEERS_DIR, or run through `cargo xtask test`",
         path.display()
     );
     if std::env::var_os("SIGNIN_MOCK_REQUIRE_PEERS").is_some() {
@@ -216,7 +223,7 @@ fn real_sdks_against_the_mock() {
     let js = interop_script("js_check.cjs");
     let mut refreshes = 0;
 
-    if let Some(python) = peer("venv-new/bin/python") {
+    if let Some(python) = peer("AWS_LOGIN_TEST_PYTHON", "venv-new/bin/python") {
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("login");
         let out = run(command, "botocore LoginProvider + STS");
@@ -226,13 +233,13 @@ fn real_sdks_against_the_mock() {
         command.arg(&boto).arg("static");
         run(command, "current boto3 static credentials + STS");
     }
-    if let Some(python) = peer("venv-old/bin/python") {
+    if let Some(python) = peer("AWS_LOGIN_TEST_PYTHON_OLD", "venv-old/bin/python") {
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("static");
         let out = run(command, "boto3 1.40.76 static credentials + STS");
         assert!(out.contains("PASS [1.40.76]"), "{out}");
     }
-    if let Some(modules) = peer("node-new/node_modules") {
+    if let Some(modules) = peer("AWS_LOGIN_TEST_NODE_MODULES", "node-new/node_modules") {
         // The cache was last written by botocore (if it ran): the JS provider must refresh it.
         workspace.expire_cached_access_token();
         let mut command = workspace.command(Path::new("node"), &mock);
@@ -243,13 +250,13 @@ fn real_sdks_against_the_mock() {
         command.env("NODE_PATH", &modules).arg(&js).arg("static");
         run(command, "current @aws-sdk/client-sts");
     }
-    if let Some(modules) = peer("node-old/node_modules") {
+    if let Some(modules) = peer("AWS_LOGIN_TEST_NODE_MODULES_OLD", "node-old/node_modules") {
         let mut command = workspace.command(Path::new("node"), &mock);
         command.env("NODE_PATH", &modules).arg(&js).arg("static");
         let out = run(command, "@aws-sdk/client-sts 3.934.0");
         assert!(out.contains("client-sts 3.934.0"), "{out}");
     }
-    if let Some(python) = peer("venv-new/bin/python") {
+    if let Some(python) = peer("AWS_LOGIN_TEST_PYTHON", "venv-new/bin/python") {
         workspace.expire_cached_access_token();
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("revoked");
