@@ -134,6 +134,9 @@ pub enum ConfigEditError {
     /// The value has a line break or would be read back differently.
     #[error("the value for `{0}` contains a line break or surrounding whitespace")]
     InvalidValue(String),
+    /// A new section's name could not be read back as the same name.
+    #[error("`{0}` cannot be used as a profile or section name (use letters, digits, `-`, `_`, `.`, `@`, `+`, `/`)")]
+    InvalidSectionName(String),
 }
 
 /// A parsed config file that remembers its exact text.

@@ -5,7 +5,6 @@ use std::fmt;
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use p256::{PublicKey, SecretKey};
 use rand_core::CryptoRngCore;
@@ -64,7 +63,7 @@ impl DpopKey {
 
     fn from_secret(secret: SecretKey) -> Self {
         let signing = SigningKey::from(&secret);
-        let point = secret.public_key().to_encoded_point(false);
+        let point = signing.verifying_key().to_encoded_point(false);
         // An uncompressed point of a valid public key always has both coordinates.
         let x = Base64UrlUnpadded::encode_string(point.x().map(|c| &c[..]).unwrap_or(&[]));
         let y = Base64UrlUnpadded::encode_string(point.y().map(|c| &c[..]).unwrap_or(&[]));

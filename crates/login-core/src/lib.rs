@@ -31,7 +31,7 @@ pub use cache::{
     cache_file_name, is_login_cache_entry, AccessToken, CacheEntry, CacheError, IdTokenField,
     RefreshPlan,
 };
-pub use config::{ConfigFile, SectionId};
+pub use config::{ConfigEditError, ConfigFile, SectionId, SectionView};
 pub use credentials::{Credentials, ExportFormat, UnknownExportFormat};
 pub use dpop::{DpopKey, DpopKeyError, DpopProof, DpopProofError, VerifiedProof};
 pub use endpoint::{Endpoint, EndpointConfig, EndpointError, Partition};
