@@ -3,9 +3,12 @@
 //! goes through `login-io`. It never prints a secret except where the user asked for
 //! credentials on stdout (`export-credentials`), and never writes one to stderr or the logs.
 
+mod configure;
+mod credential_process;
 mod exit;
 mod export_credentials;
 mod logging;
+mod login;
 mod logout;
 mod status;
 
@@ -55,6 +58,9 @@ impl GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Login(login::LoginArgs),
+    CredentialProcess(credential_process::CredentialProcessArgs),
+    Configure(configure::ConfigureArgs),
     ExportCredentials(export_credentials::ExportCredentialsArgs),
     Logout(logout::LogoutArgs),
     Status(status::StatusArgs),
@@ -70,6 +76,9 @@ fn main() -> std::process::ExitCode {
     };
     logging::init(cli.global.debug);
     let result: CommandResult = match &cli.command {
+        Command::Login(args) => login::run(&cli.global, args),
+        Command::CredentialProcess(args) => credential_process::run(&cli.global, args),
+        Command::Configure(args) => configure::run(&cli.global, args),
         Command::ExportCredentials(args) => export_credentials::run(&cli.global, args),
         Command::Logout(args) => logout::run(&cli.global, args),
         Command::Status(args) => status::run(&cli.global, args),
