@@ -220,8 +220,9 @@ impl Drop for RunningMock {
     }
 }
 
-/// The same server on its own runtime thread, for synchronous tests in other crates.
-/// Derefs to [`RunningMock`]; dropping it shuts the server down.
+/// The same server on its own runtime threads, for synchronous tests in other crates (and for
+/// tests that block on subprocesses that call the mock). Derefs to [`RunningMock`]; dropping it
+/// shuts the server down.
 #[derive(Debug)]
 pub struct BlockingMock {
     mock: Option<RunningMock>,
@@ -236,7 +237,13 @@ impl BlockingMock {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
-        let mock = runtime.block_on(MockServer::start(config))?;
+        // On a separate thread, so this also works when called from inside another runtime.
+        let mock = std::thread::scope(|scope| {
+            scope
+                .spawn(|| runtime.block_on(MockServer::start(config)))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
         Ok(BlockingMock {
             mock: Some(mock),
             runtime: Some(runtime),
@@ -250,10 +257,13 @@ impl BlockingMock {
 
     fn stop_now(&mut self) {
         if let (Some(mock), Some(runtime)) = (self.mock.take(), self.runtime.as_ref()) {
-            runtime.block_on(mock.shutdown());
+            // A scoped thread may block even when the caller is inside a runtime.
+            std::thread::scope(|scope| {
+                let _ = scope.spawn(|| runtime.block_on(mock.shutdown())).join();
+            });
         }
         if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            runtime.shutdown_background();
         }
     }
 }

@@ -399,3 +399,15 @@ fn binary_refuses_a_bad_config_with_a_message() {
     assert!(stderr.contains("nobody"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+#[tokio::test]
+async fn blocking_handle_dropped_inside_a_runtime_does_not_panic() {
+    let mock = BlockingMock::start(MockConfig::default()).unwrap();
+    let health = client()
+        .get(format!("{}/__admin/health", mock.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    drop(mock);
+}
