@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use base64ct::{Base64, Encoding};
 
@@ -238,10 +238,11 @@ fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
 
 pub(crate) async fn authorize(
     State(state): State<SharedState>,
+    uri: Uri,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(base) = addressed_base(&headers) else {
+    let Some(base) = addressed_base(&headers, &uri) else {
         return invalid_request_page(&["the request has no usable Host header".to_owned()]);
     };
     let request = match validate(query.as_deref().unwrap_or(""), &base) {

@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use p256::ecdsa::signature::Signer;
@@ -101,9 +101,12 @@ pub(crate) fn add_request_id(headers: &mut HeaderMap) {
 }
 
 /// The URL this request was addressed to, as the client saw it (for `htu` and the remote
-/// redirect URI). We serve plain HTTP only.
-pub(crate) fn addressed_base(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
+/// redirect URI): the `Host` header, or the HTTP/2 `:authority`. We serve plain HTTP only.
+pub(crate) fn addressed_base(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let host = match headers.get(header::HOST) {
+        Some(value) => value.to_str().ok()?.to_owned(),
+        None => uri.authority()?.as_str().to_owned(),
+    };
     if host.is_empty() || host.contains(['/', ' ', '@']) {
         return None;
     }
@@ -112,12 +115,13 @@ pub(crate) fn addressed_base(headers: &HeaderMap) -> Option<String> {
 
 pub(crate) async fn token(
     State(state): State<SharedState>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let now = state.now_ms();
     let mut outcome = Outcome::default();
-    let result = handle(&state, &headers, &body, now, &mut outcome);
+    let result = handle(&state, &uri, &headers, &body, now, &mut outcome);
     let label = match &result {
         Ok(_) => "ok",
         Err(e) => e.code.code(),
@@ -192,6 +196,7 @@ fn required<'a>(
 
 fn handle(
     state: &SharedState,
+    uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
     now: Millis,
@@ -222,7 +227,7 @@ fn handle(
         outcome.grant = grant.to_owned();
     }
 
-    let Some(base) = addressed_base(headers) else {
+    let Some(base) = addressed_base(headers, uri) else {
         return fail(
             TokenErrorCode::InvalidRequest,
             "request has no usable Host header",

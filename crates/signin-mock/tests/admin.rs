@@ -411,3 +411,26 @@ async fn blocking_handle_dropped_inside_a_runtime_does_not_panic() {
     assert_eq!(health.status(), 200);
     drop(mock);
 }
+
+#[tokio::test]
+async fn http2_prior_knowledge_clients_are_served() {
+    let mock = start(MockConfig::default()).await;
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let key = DpopKey::generate();
+    let response = h2
+        .post(mock.token_url())
+        .header("content-type", "application/json")
+        .header("DPoP", key.proof(&mock.token_url()))
+        .body(refresh_body("ASORunknown").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    let body: Value = response.json().await.unwrap();
+    // Past the DPoP check (htu matched the :authority), refused for the unknown token.
+    assert_eq!(body["error"], "TOKEN_EXPIRED", "{body}");
+}
