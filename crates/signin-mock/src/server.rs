@@ -64,11 +64,20 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/v1/token", post(token::token))
         .route("/", get(sts::sts).post(sts::sts))
         .nest("/__admin", admin)
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             fault_layer,
         ))
         .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let body = serde_json::json!({
+        "error": "RESOURCE_NOT_FOUND",
+        "message": format!("signin-mock serves /v1/authorize, /v1/token, /v1/sessions/confirmation, STS at / and /__admin; not {}", uri.path()),
+    });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
 fn http_date(unix_secs: i64) -> Option<String> {
