@@ -19,6 +19,8 @@ const PYTHON_OLD: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
 /// Chromium in the end-to-end tests (it never downloads a browser of its own).
 const NODE_PEERS: &[&str] =
     &["@aws-sdk/credential-provider-login@3.972.92", "@aws-sdk/client-sts@3.1169.0", "playwright-core@1.65.1"];
+/// The newest JS SDK before login sessions (3.936): what older AWS CDK and pinned projects carry.
+const NODE_PEERS_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0"];
 
 /// Where the installed peers live; suites read these paths from the environment `apply` sets.
 #[derive(Debug, Clone)]
@@ -26,6 +28,7 @@ pub struct Peers {
     pub python_new: PathBuf,
     pub python_old: PathBuf,
     pub node_modules: PathBuf,
+    pub node_modules_old: PathBuf,
     pub chromium: PathBuf,
 }
 
@@ -35,6 +38,9 @@ impl Peers {
             .env("AWS_LOGIN_TEST_PYTHON", &self.python_new)
             .env("AWS_LOGIN_TEST_PYTHON_OLD", &self.python_old)
             .env("AWS_LOGIN_TEST_NODE_MODULES", &self.node_modules)
+            .env("AWS_LOGIN_TEST_NODE_MODULES_OLD", &self.node_modules_old)
+            // Suites fail, rather than skip, when a peer is missing.
+            .env("SIGNIN_MOCK_REQUIRE_PEERS", "1")
             .env("AWS_LOGIN_TEST_CHROMIUM", &self.chromium)
     }
 }
@@ -43,8 +49,9 @@ pub fn setup() -> Result<Peers, String> {
     install_debian_packages()?;
     let python_new = venv("venv-new", PYTHON_NEW)?;
     let python_old = venv("venv-old", PYTHON_OLD)?;
-    let node_modules = npm_peers()?;
-    Ok(Peers { python_new, python_old, node_modules, chromium: PathBuf::from("/usr/bin/chromium") })
+    let node_modules = npm_peers("node-peers", NODE_PEERS)?;
+    let node_modules_old = npm_peers("node-peers-old", NODE_PEERS_OLD)?;
+    Ok(Peers { python_new, python_old, node_modules, node_modules_old, chromium: PathBuf::from("/usr/bin/chromium") })
 }
 
 fn install_debian_packages() -> Result<(), String> {
@@ -81,10 +88,11 @@ fn venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
     Ok(python)
 }
 
-fn npm_peers() -> Result<PathBuf, String> {
-    let dir = work_dir().join("node-peers");
+/// A private npm project under `.work/NAME` with `packages`; returns its node_modules.
+fn npm_peers(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
+    let dir = work_dir().join(name);
     let stamp = dir.join(".xtask-installed");
-    let wanted = NODE_PEERS.join("\n");
+    let wanted = packages.join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(dir.join("node_modules"));
     }
@@ -93,7 +101,7 @@ fn npm_peers() -> Result<PathBuf, String> {
         std::fs::write(dir.join("package.json"), "{\"name\":\"aws-login-test-peers\",\"private\":true}\n")
             .map_err(|e| format!("writing package.json: {e}"))?;
     }
-    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).args(NODE_PEERS).current_dir(&dir))?;
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).args(packages).current_dir(&dir))?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(dir.join("node_modules"))
 }
