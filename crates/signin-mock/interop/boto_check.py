@@ -2,12 +2,14 @@
 
 Run by crates/signin-mock/tests/interop.rs with the environment it prepares
 (AWS_CONFIG_FILE, AWS_LOGIN_CACHE_DIRECTORY, AWS_ENDPOINT_URL_SIGNIN/STS, MOCK_BASE,
-INTEROP_DIR). Usage: python boto_check.py {login|static|revoked}
+INTEROP_DIR). Usage: python boto_check.py {login|static|retry|revoked}
 
 - login:   botocore >= 1.41's LoginProvider refreshes against /v1/token (DPoP), then STS
            GetCallerIdentity and AssumeRole (role profile with source_profile = login profile).
 - static:  what every boto3 (old too) does: explicit credentials and a credential_process
            source profile, GetCallerIdentity and AssumeRole; tampered credentials fail.
+- retry:   the LoginProvider's refresh gets through an injected 500 and a dropped connection;
+           a 429 surfaces as TooManyRequestsError.
 - revoked: after the admin marks alice's password changed, the LoginProvider's refresh fails
            with botocore's LoginRefreshRequired (USER_CREDENTIALS_CHANGED is understood).
 """
@@ -31,8 +33,10 @@ def say(message):
     print(f"PASS [{botocore.__version__}]: {message}", flush=True)
 
 
-def admin(path, method="GET"):
-    request = urllib.request.Request(f"{BASE}/__admin/{path}", method=method, data=b"" if method == "POST" else None)
+def admin(path, method="GET", body=None):
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    request = urllib.request.Request(f"{BASE}/__admin/{path}", method=method, data=data,
+                                     headers={"content-type": "application/json"})
     with urllib.request.urlopen(request) as response:
         return json.load(response)
 
@@ -123,6 +127,43 @@ def static_step():
     tampered_checks(good)
 
 
+def expire_cached_access_token():
+    entry = json.load(open(cache_file()))
+    past = datetime.datetime.utcnow() - datetime.timedelta(minutes=1)
+    entry["accessToken"]["expiresAt"] = past.strftime("%Y-%m-%dT%H:%M:%SZ")
+    json.dump(entry, open(cache_file(), "w"))
+
+
+def retry_step():
+    """botocore's retries on the refresh call: a 500 and a dropped connection are retried (with
+    the same DPoP proof: the before-call hook runs once per API call, not per attempt); a 429
+    (TooManyRequestsError) is not retried and surfaces as a ClientError."""
+    for fault, kind in (({"error_status": 500, "error_count": 1}, "status_500"), ({"drop_count": 1}, "drop")):
+        expire_cached_access_token()
+        before = admin("stats")
+        admin("faults", method="POST", body=fault)
+        identity = boto3.Session(profile_name="login").client("sts").get_caller_identity()
+        assert identity["Arn"] == ALICE, identity
+        after = admin("stats")
+        injected = after["faults"].get(kind, 0) - before["faults"].get(kind, 0)
+        refreshed = after["token"]["refresh_token"]["ok"] - before["token"]["refresh_token"]["ok"]
+        assert (injected, refreshed) == (1, 1), (injected, refreshed)
+        say(f"LoginProvider refresh survived one injected {kind} by retrying")
+
+    expire_cached_access_token()
+    admin("faults", method="POST", body={"error_status": 429, "error_count": 1})
+    try:
+        boto3.Session(profile_name="login").client("sts").get_caller_identity()
+        raise AssertionError("a throttled refresh must surface")
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "TooManyRequestsError", error.response
+        say("a 429 on refresh is not retried by botocore: TooManyRequestsError surfaces")
+    identity = boto3.Session(profile_name="login").client("sts").get_caller_identity()
+    assert identity["Arn"] == ALICE, identity
+    say("the next call refreshes normally")
+    admin("faults", method="DELETE")
+
+
 def revoked_step():
     admin("principals/alice/password-changed", method="POST")
     try:
@@ -137,4 +178,4 @@ def revoked_step():
 
 if __name__ == "__main__":
     step = sys.argv[1]
-    {"login": login_step, "static": static_step, "revoked": revoked_step}[step]()
+    {"login": login_step, "static": static_step, "retry": retry_step, "revoked": revoked_step}[step]()

@@ -257,6 +257,13 @@ fn real_sdks_against_the_mock() {
         assert!(out.contains("client-sts 3.934.0"), "{out}");
     }
     if let Some(python) = peer("AWS_LOGIN_TEST_PYTHON", "venv-new/bin/python") {
+        let mut command = workspace.command(&python, &mock);
+        command.arg(&boto).arg("retry");
+        run(
+            command,
+            "botocore refresh through a 500, a dropped connection and a 429",
+        );
+        refreshes += 3;
         workspace.expire_cached_access_token();
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("revoked");
