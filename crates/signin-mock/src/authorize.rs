@@ -554,4 +554,11 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_hostile_queries(query in ".{0,600}") {
+            let _ = validate(&query, "http://127.0.0.1:4000");
+        }
+    }
 }

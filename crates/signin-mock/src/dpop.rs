@@ -204,4 +204,13 @@ mod tests {
         let err = verify_proof(&[], "POST", "http://x/v1/token", 0, 60).unwrap_err();
         assert!(err.reason.contains("missing"), "{}", err.reason);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_hostile_proofs(proof in ".{0,400}", dots in proptest::collection::vec("[A-Za-z0-9_-]{0,120}", 0..5)) {
+            let _ = verify_proof(&[proof.as_str()], "POST", "http://127.0.0.1:1/v1/token", 0, 300);
+            let joined = dots.join(".");
+            let _ = verify_proof(&[joined.as_str()], "POST", "http://127.0.0.1:1/v1/token", 0, 300);
+        }
+    }
 }

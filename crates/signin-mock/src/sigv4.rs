@@ -253,4 +253,12 @@ mod tests {
         assert!(parse_authorization("AWS4-ECDSA-P256-SHA256 Credential=x").is_err());
         assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=a/b").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_hostile_authorization(value in ".{0,400}", date in ".{0,20}") {
+            let _ = parse_authorization(&value);
+            let _ = parse_amz_date(&date);
+        }
+    }
 }
