@@ -5,9 +5,16 @@
 //! sockets or speaks the protocol itself: all of that is login-io's (and login-core's) job. Every
 //! call that may wait on disk, a lock or the network releases the GIL.
 
+use std::path::PathBuf;
+
+use login_io::{
+    resolve_credentials_blocking, Environment, ErrorKind, LoginIoError, ResolveOptions,
+};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+
+mod vectors;
 
 create_exception!(
     aws_login,
@@ -88,6 +95,66 @@ create_exception!(
     "The sign-in service could not be reached."
 );
 
+/// The Python exception for a login-io error: the class follows `kind()`, the message is the
+/// error's Display (the text the CLI prints), and `kind` carries the stable kind name.
+fn to_py_err(py: Python<'_>, error: &LoginIoError) -> PyErr {
+    let message = error.to_string();
+    let kind = error.kind();
+    let err = match kind {
+        ErrorKind::ProfileNotFound => ProfileNotFoundError::new_err(message),
+        ErrorKind::NoLoginSession => NotLoginProfileError::new_err(message),
+        ErrorKind::CacheMissing => CacheMissingError::new_err(message),
+        ErrorKind::CacheCorrupt => CacheCorruptError::new_err(message),
+        ErrorKind::CacheWrite => CacheWriteError::new_err(message),
+        ErrorKind::SessionExpired => SessionExpiredError::new_err(message),
+        ErrorKind::CredentialsChanged => CredentialsChangedError::new_err(message),
+        ErrorKind::InsufficientPermissions => InsufficientPermissionsError::new_err(message),
+        ErrorKind::ServiceRejected | ErrorKind::ServiceUnavailable => {
+            ServiceError::new_err(message)
+        }
+        ErrorKind::Network => NetworkError::new_err(message),
+        ErrorKind::Config => ConfigError::new_err(message),
+        _ => LoginError::new_err(message),
+    };
+    // The attribute is a convenience; failing to set it must not hide the real error.
+    let _ = err.value(py).setattr("kind", kind.name());
+    err
+}
+
+/// `(access_key, secret_key, token, expires_at_unix_seconds, account_id, warnings)`.
+type CredentialTuple = (String, String, String, i64, Option<String>, Vec<String>);
+
+/// Credentials of a login profile, refreshed through login-io when fewer than 5 minutes remain.
+///
+/// `environ` is a snapshot of `os.environ` taken under the GIL, so other Python threads changing
+/// the environment never race with the lookups login-io makes on its own threads.
+#[pyfunction]
+#[pyo3(signature = (profile, config_file, environ))]
+fn resolve_credentials(
+    py: Python<'_>,
+    profile: Option<String>,
+    config_file: Option<PathBuf>,
+    environ: Vec<(String, String)>,
+) -> PyResult<CredentialTuple> {
+    let options = ResolveOptions {
+        profile,
+        config_file,
+        env: Some(Environment::from_pairs(environ)),
+        ..ResolveOptions::default()
+    };
+    let resolved = py
+        .detach(|| resolve_credentials_blocking(&options))
+        .map_err(|e| to_py_err(py, &e))?;
+    Ok((
+        resolved.access_key_id().to_owned(),
+        resolved.secret_access_key().expose().to_owned(),
+        resolved.session_token().expose().to_owned(),
+        resolved.expiration().unix_timestamp(),
+        resolved.account_id().map(str::to_owned),
+        resolved.warnings().to_vec(),
+    ))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -117,5 +184,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("ServiceError", py.get_type::<ServiceError>())?;
     m.add("NetworkError", py.get_type::<NetworkError>())?;
+    m.add_function(wrap_pyfunction!(resolve_credentials, m)?)?;
+    vectors::register(m)?;
     Ok(())
 }

@@ -84,7 +84,11 @@ class SigninMock:
         return self.admin("stats")
 
     def refresh_calls(self) -> int:
-        return int(self.stats()["token"]["refresh_token"])
+        """Every refresh-grant token request the mock received, whatever its outcome."""
+        return sum(self.stats()["token"].get("refresh_token", {}).values())
+
+    def sts_calls(self, action: str, outcome: str = "ok") -> int:
+        return int(self.stats()["sts"].get(action, {}).get(outcome, 0))
 
     def stop(self) -> None:
         self.process.kill()
@@ -143,7 +147,7 @@ class AwsHome:
     def login(self, profile: str = "dev") -> pathlib.Path:
         """A real `aws-login login` against the mock; returns the cache file it wrote."""
         assert self.mock is not None, "use_mock first"
-        before = set(self.cache_dir.iterdir())
+        before = set(self.cache_files())
         browser = self.root / "browser"
         browser.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "follow_browser.py"}" "$@"\n')
         browser.chmod(0o755)
@@ -155,7 +159,7 @@ class AwsHome:
             timeout=60,
         )
         assert result.returncode == 0, f"aws-login login failed: {result.stderr}"
-        written = set(self.cache_dir.iterdir()) - before
+        written = set(self.cache_files()) - before
         assert len(written) == 1, f"expected one new cache file, got {written}"
         return written.pop()
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import logging
+import os
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
 from . import _native
+
+logger = logging.getLogger("aws_login")
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,11 @@ def get_credentials(
 
     Raises a subclass of :class:`aws_login.LoginError` with the same message the CLI prints.
     """
-    access_key, secret_key, token, expires_at, account_id = _native.resolve_credentials(
-        profile, config_file
+    access_key, secret_key, token, expires_at, account_id, warnings = _native.resolve_credentials(
+        profile, config_file, list(os.environ.items())
     )
+    for warning in warnings:
+        logger.warning("%s", warning)
     return Credentials(
         access_key=access_key,
         secret_key=secret_key,

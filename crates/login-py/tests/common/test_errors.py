@@ -104,3 +104,32 @@ def test_transient_service_errors_are_retried(logged_in: Any) -> None:
     logged_in.expire_cache(seconds_left=-30)
     credentials = aws_login.get_credentials("dev")
     assert credentials.access_key == json.loads(logged_in.only_cache_file().read_text())["accessToken"]["accessKeyId"]
+
+
+def test_session_ended_on_the_service(logged_in: Any) -> None:
+    logged_in.mock.admin("sessions/expire", {})
+    logged_in.expire_cache(seconds_left=-30)
+    with pytest.raises(aws_login.SessionExpiredError) as caught:
+        aws_login.get_credentials("dev")
+    assert caught.value.kind == "SessionExpired"
+    assert "aws-login login --profile dev" in str(caught.value)
+    assert str(caught.value) in _cli_message(logged_in, "dev")
+
+
+def test_password_changed_since_login(logged_in: Any) -> None:
+    logged_in.mock.admin("principals/alice/password-changed", {})
+    logged_in.expire_cache(seconds_left=-30)
+    with pytest.raises(aws_login.CredentialsChangedError) as caught:
+        aws_login.get_credentials("dev")
+    assert isinstance(caught.value, aws_login.SessionExpiredError)
+    assert "USER_CREDENTIALS_CHANGED" in str(caught.value)
+
+
+def test_missing_permission_names_the_action_and_policy(logged_in: Any) -> None:
+    logged_in.mock.admin("principals/alice/permissions", {"can_create_token": False})
+    logged_in.expire_cache(seconds_left=-30)
+    with pytest.raises(aws_login.InsufficientPermissionsError) as caught:
+        aws_login.get_credentials("dev")
+    message = str(caught.value)
+    assert "signin:CreateOAuth2Token" in message and "SignInLocalDevelopmentAccess" in message
+    assert message in _cli_message(logged_in, "dev")

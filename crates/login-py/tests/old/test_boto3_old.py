@@ -88,7 +88,7 @@ def test_role_chain_with_a_login_source_profile(logged_in: Any) -> None:
     identity = session.client("sts").get_caller_identity()
     assert identity["Arn"].startswith("arn:aws:sts::111122223333:assumed-role/Deploy/")
     assert session.get_credentials().method == "assume-role"
-    assert logged_in.mock.stats()["sts"]["AssumeRole"] == 1
+    assert logged_in.mock.sts_calls("AssumeRole") == 1
 
 
 def test_role_chain_fails_without_aws_login(logged_in: Any) -> None:

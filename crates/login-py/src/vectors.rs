@@ -1,0 +1,368 @@
+//! `aws_login._native.vectors`: login-core's pure functions, exposed so the Python suite can run
+//! the shared `fixtures/` vectors through the same build users install. Each function converts
+//! arguments, calls login-core and converts the result; errors become
+//! `ValueError(kind, message)` with the Rust variant name as `kind`.
+
+use login_core::timefmt::parse_timestamp;
+use login_core::{
+    authorize_url, cache_file_name, decode_remote_code, is_login_cache_entry, parse_callback,
+    parse_token_response, CacheEntry, CacheError, CallbackError, CodeVerifier, Credentials,
+    DpopKey, DpopProof, Endpoint, ExportFormat, HttpResponse, IdTokenError, LoginSession,
+    OffsetDateTime, Refresh, RefreshPlan, RemoteCodeError, SecretString, TokenError,
+};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+fn value_error(kind: &str, message: impl ToString) -> PyErr {
+    PyValueError::new_err((kind.to_owned(), message.to_string()))
+}
+
+fn timestamp(text: &str) -> PyResult<OffsetDateTime> {
+    parse_timestamp(text)
+        .ok_or_else(|| value_error("BadTimestamp", format!("not a timestamp: {text}")))
+}
+
+fn cache_error_kind(e: &CacheError) -> &'static str {
+    match e {
+        CacheError::NotJson(_) => "NotJson",
+        CacheError::NotAnObject => "NotAnObject",
+        CacheError::MissingFields(_) => "MissingFields",
+        CacheError::InvalidField { .. } => "InvalidField",
+        CacheError::InvalidDpopKey(_) => "InvalidDpopKey",
+        _ => "Other",
+    }
+}
+
+fn cache_error(e: &CacheError) -> PyErr {
+    value_error(cache_error_kind(e), e)
+}
+
+fn token_error_kind(e: &TokenError) -> &'static str {
+    match e {
+        TokenError::InvalidRequest { .. } => "InvalidRequest",
+        TokenError::TokenExpired { .. } => "TokenExpired",
+        TokenError::AuthCodeExpired { .. } => "AuthCodeExpired",
+        TokenError::UserCredentialsChanged { .. } => "UserCredentialsChanged",
+        TokenError::InsufficientPermissions { .. } => "InsufficientPermissions",
+        TokenError::Throttled { .. } => "Throttled",
+        TokenError::ServerError { .. } => "ServerError",
+        TokenError::UnexpectedStatus { .. } => "UnexpectedStatus",
+        TokenError::NotJson { .. } => "NotJson",
+        TokenError::MissingField(_) => "MissingField",
+        TokenError::InvalidField { .. } => "InvalidField",
+        _ => "Other",
+    }
+}
+
+fn callback_error_kind(e: &CallbackError) -> &'static str {
+    match e {
+        CallbackError::Denied { .. } => "Denied",
+        CallbackError::StateMismatch => "StateMismatch",
+        CallbackError::MissingCode => "MissingCode",
+        CallbackError::MissingState => "MissingState",
+        CallbackError::DuplicateParameter(_) => "DuplicateParameter",
+        _ => "Other",
+    }
+}
+
+fn remote_error_kind(e: &RemoteCodeError) -> &'static str {
+    match e {
+        RemoteCodeError::Empty => "Empty",
+        RemoteCodeError::NotBase64 => "NotBase64",
+        RemoteCodeError::NotACode => "NotACode",
+        RemoteCodeError::MissingCode => "MissingCode",
+        RemoteCodeError::MissingState => "MissingState",
+        RemoteCodeError::StateMismatch => "StateMismatch",
+        _ => "Other",
+    }
+}
+
+fn id_error_kind(e: &IdTokenError) -> &'static str {
+    match e {
+        IdTokenError::Malformed(_) => "Malformed",
+        IdTokenError::MissingSub => "MissingSub",
+        IdTokenError::InvalidArn { .. } => "InvalidArn",
+        _ => "Other",
+    }
+}
+
+/// `code_challenge` of a PKCE verifier (ValueError for a verifier the service would refuse).
+#[pyfunction]
+fn pkce_challenge(verifier: &str) -> PyResult<String> {
+    let verifier = CodeVerifier::new(verifier).map_err(|e| value_error("InvalidVerifier", e))?;
+    Ok(verifier.challenge())
+}
+
+/// The verifier rejection sampling picks from these random bytes (None if too few).
+#[pyfunction]
+fn pkce_verifier_from_random_bytes(data: &[u8]) -> Option<String> {
+    CodeVerifier::from_random_bytes(data).map(|v| v.as_str().to_owned())
+}
+
+/// `GET {base}/v1/authorize?…` for a base URL, client id, state, challenge and redirect URI.
+#[pyfunction]
+fn authorize_request_url(
+    base: &str,
+    client_id: &str,
+    state: &str,
+    code_challenge: &str,
+    redirect_uri: &str,
+) -> PyResult<String> {
+    let endpoint = Endpoint::from_override(base).map_err(|e| value_error("InvalidEndpoint", e))?;
+    Ok(authorize_url(
+        &endpoint.authorize_url(),
+        client_id,
+        state,
+        code_challenge,
+        redirect_uri,
+    ))
+}
+
+/// The confirmation URL (remote flow's redirect URI) of a base URL.
+#[pyfunction]
+fn confirmation_url(base: &str) -> PyResult<String> {
+    let endpoint = Endpoint::from_override(base).map_err(|e| value_error("InvalidEndpoint", e))?;
+    Ok(endpoint.confirmation_url())
+}
+
+/// The Sign-In base URL of a region.
+#[pyfunction]
+fn endpoint_base(region: &str, fips: bool, dual_stack: bool) -> PyResult<String> {
+    Endpoint::for_region(region, fips, dual_stack)
+        .map(|e| e.base().to_owned())
+        .map_err(|e| value_error("InvalidEndpoint", e))
+}
+
+/// The token URL an endpoint override leads to.
+#[pyfunction]
+fn override_token_url(url: &str) -> PyResult<String> {
+    Endpoint::from_override(url)
+        .map(|e| e.token_url())
+        .map_err(|e| value_error("InvalidEndpoint", e))
+}
+
+fn dpop_key(pem: &str) -> PyResult<DpopKey> {
+    DpopKey::from_pem(pem).map_err(|e| value_error("InvalidDpopKey", e))
+}
+
+/// What a DPoP key PEM (SEC1 or PKCS#8) holds: public JWK, coordinates, thumbprint, and the key
+/// written back in both PEM forms.
+#[pyfunction]
+fn dpop_key_info<'py>(py: Python<'py>, pem: &str) -> PyResult<Bound<'py, PyDict>> {
+    let key = dpop_key(pem)?;
+    let info = PyDict::new(py);
+    info.set_item("publicJwk", key.public_jwk())?;
+    info.set_item("x", key.jwk_x())?;
+    info.set_item("y", key.jwk_y())?;
+    info.set_item("thumbprint", key.thumbprint())?;
+    info.set_item("sec1Pem", key.to_sec1_pem().expose())?;
+    info.set_item("pkcs8Pem", key.to_pkcs8_pem().expose())?;
+    Ok(info)
+}
+
+/// A DPoP proof (compact JWS) signed with the key.
+#[pyfunction]
+fn dpop_proof(pem: &str, htm: &str, htu: &str, iat: i64, jti: &str) -> PyResult<String> {
+    Ok(dpop_key(pem)?.proof(htm, htu, iat, jti).into_string())
+}
+
+/// Verifies a proof's signature with its embedded key; returns its claims and key thumbprint.
+#[pyfunction]
+fn dpop_verify<'py>(py: Python<'py>, proof: &str) -> PyResult<Bound<'py, PyDict>> {
+    let verified = DpopProof::verify(proof).map_err(|e| value_error("InvalidProof", e))?;
+    let claims = PyDict::new(py);
+    claims.set_item("htm", verified.htm)?;
+    claims.set_item("htu", verified.htu)?;
+    claims.set_item("iat", verified.iat)?;
+    claims.set_item("jti", verified.jti)?;
+    claims.set_item("thumbprint", verified.thumbprint)?;
+    Ok(claims)
+}
+
+/// Cache file name (`sha256_hex(session ARN).json`).
+#[pyfunction]
+#[pyo3(name = "cache_file_name")]
+fn cache_file_name_of(session_arn: &str) -> String {
+    cache_file_name(session_arn)
+}
+
+fn credentials_dict<'py>(py: Python<'py>, creds: &Credentials) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("accessKeyId", &creds.access_key_id)?;
+    out.set_item("secretAccessKey", creds.secret_access_key.expose())?;
+    out.set_item("sessionToken", creds.session_token.expose())?;
+    out.set_item("expirationUnix", creds.expiration_unix())?;
+    out.set_item("accountId", creds.account_id.as_deref())?;
+    Ok(out)
+}
+
+fn cache_entry(text: &[u8]) -> PyResult<CacheEntry> {
+    CacheEntry::from_json(text).map_err(|e| cache_error(&e))
+}
+
+/// Reads a cache file's bytes: its credentials and DPoP key thumbprint.
+#[pyfunction]
+fn parse_cache_entry<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyDict>> {
+    let entry = cache_entry(data)?;
+    let out = credentials_dict(py, &entry.credentials())?;
+    out.set_item(
+        "thumbprint",
+        entry.dpop_key().map_err(|e| cache_error(&e))?.thumbprint(),
+    )?;
+    Ok(out)
+}
+
+/// The entry written back as our writer writes it.
+#[pyfunction]
+fn rewrite_cache_entry(data: &[u8]) -> PyResult<String> {
+    Ok(cache_entry(data)?.to_json())
+}
+
+/// `"fresh"` or `"refresh"` for this entry at `now` (an ISO 8601 timestamp).
+#[pyfunction]
+fn refresh_decision(data: &[u8], now: &str) -> PyResult<&'static str> {
+    let entry = cache_entry(data)?;
+    Ok(match RefreshPlan::decide(&entry, timestamp(now)?) {
+        RefreshPlan::Fresh(_) => "fresh",
+        RefreshPlan::NeedsRefresh => "refresh",
+    })
+}
+
+/// The entry after a successful refresh response at `now`, as the file we would write.
+#[pyfunction]
+fn apply_refresh(data: &[u8], response_body: &str, now: &str) -> PyResult<String> {
+    let now = timestamp(now)?;
+    let pending = match Refresh::plan(cache_entry(data)?, now).map_err(|e| cache_error(&e))? {
+        Refresh::Send(pending) => pending,
+        Refresh::Fresh(_) => {
+            return Err(value_error(
+                "Fresh",
+                "the entry needs no refresh at this time",
+            ))
+        }
+    };
+    let response = HttpResponse::new(200, vec![], response_body.to_owned());
+    let done = pending
+        .on_response(&response, now)
+        .map_err(|e| value_error(token_error_kind(&e), &e))?;
+    Ok(done.entry.to_json())
+}
+
+/// Whether `logout --all` may delete a JSON file with these bytes.
+#[pyfunction]
+fn is_login_entry(data: &[u8]) -> bool {
+    is_login_cache_entry(data)
+}
+
+/// `export-credentials --format NAME` output for these credentials.
+#[pyfunction]
+#[pyo3(signature = (format, access_key_id, secret_access_key, session_token, expiration, account_id=None))]
+fn render_export(
+    format: &str,
+    access_key_id: &str,
+    secret_access_key: &str,
+    session_token: &str,
+    expiration: &str,
+    account_id: Option<String>,
+) -> PyResult<String> {
+    let format: ExportFormat = format
+        .parse()
+        .map_err(|e| value_error("UnknownExportFormat", e))?;
+    let creds = Credentials {
+        access_key_id: access_key_id.to_owned(),
+        secret_access_key: SecretString::new(secret_access_key),
+        session_token: SecretString::new(session_token),
+        expiration: timestamp(expiration)?,
+        account_id,
+    };
+    Ok(format.render(&creds))
+}
+
+/// Parses a token endpoint response; a dict of fields, or ValueError(kind, message).
+#[pyfunction]
+fn parse_token_reply<'py>(
+    py: Python<'py>,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let response = HttpResponse::new(status, headers, body.to_owned());
+    let out = PyDict::new(py);
+    match parse_token_response(&response) {
+        Ok(output) => {
+            out.set_item("kind", "ok")?;
+            out.set_item("accessKeyId", &output.access_key_id)?;
+            out.set_item("secretAccessKey", output.secret_access_key.expose())?;
+            out.set_item("sessionToken", output.session_token.expose())?;
+            out.set_item("expiresIn", output.expires_in)?;
+            out.set_item("refreshToken", output.refresh_token.expose())?;
+            out.set_item("idToken", output.id_token.as_ref().map(|t| t.expose()))?;
+        }
+        Err(e) => {
+            out.set_item("kind", "error")?;
+            out.set_item("error", token_error_kind(&e))?;
+            out.set_item("retryable", e.is_retryable())?;
+            out.set_item("needsLogin", e.needs_login())?;
+            out.set_item("code", e.code())?;
+            out.set_item("message", e.to_string())?;
+        }
+    }
+    Ok(out)
+}
+
+/// The authorization code from a loopback callback query (ValueError(kind, message) otherwise).
+#[pyfunction]
+fn callback_code(query: &str, expected_state: &str) -> PyResult<String> {
+    parse_callback(query, expected_state)
+        .map(|c| c.code.expose().to_owned())
+        .map_err(|e| value_error(callback_error_kind(&e), &e))
+}
+
+/// The authorization code from a pasted remote-flow code.
+#[pyfunction]
+fn remote_code(pasted: &str, expected_state: &str) -> PyResult<String> {
+    decode_remote_code(pasted, expected_state)
+        .map(|c| c.code.expose().to_owned())
+        .map_err(|e| value_error(remote_error_kind(&e), &e))
+}
+
+/// The login session named by an id token's `sub`.
+#[pyfunction]
+fn login_session_of_id_token<'py>(py: Python<'py>, id_token: &str) -> PyResult<Bound<'py, PyDict>> {
+    let session =
+        LoginSession::from_id_token(id_token).map_err(|e| value_error(id_error_kind(&e), &e))?;
+    let out = PyDict::new(py);
+    out.set_item("arn", session.arn())?;
+    out.set_item("partition", session.partition())?;
+    out.set_item("accountId", session.account_id())?;
+    out.set_item("resource", session.resource())?;
+    out.set_item("cacheFileName", session.cache_file_name())?;
+    Ok(out)
+}
+
+pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
+    let m = PyModule::new(parent.py(), "vectors")?;
+    m.add_function(wrap_pyfunction!(pkce_challenge, &m)?)?;
+    m.add_function(wrap_pyfunction!(pkce_verifier_from_random_bytes, &m)?)?;
+    m.add_function(wrap_pyfunction!(authorize_request_url, &m)?)?;
+    m.add_function(wrap_pyfunction!(confirmation_url, &m)?)?;
+    m.add_function(wrap_pyfunction!(endpoint_base, &m)?)?;
+    m.add_function(wrap_pyfunction!(override_token_url, &m)?)?;
+    m.add_function(wrap_pyfunction!(dpop_key_info, &m)?)?;
+    m.add_function(wrap_pyfunction!(dpop_proof, &m)?)?;
+    m.add_function(wrap_pyfunction!(dpop_verify, &m)?)?;
+    m.add_function(wrap_pyfunction!(cache_file_name_of, &m)?)?;
+    m.add_function(wrap_pyfunction!(parse_cache_entry, &m)?)?;
+    m.add_function(wrap_pyfunction!(rewrite_cache_entry, &m)?)?;
+    m.add_function(wrap_pyfunction!(refresh_decision, &m)?)?;
+    m.add_function(wrap_pyfunction!(apply_refresh, &m)?)?;
+    m.add_function(wrap_pyfunction!(is_login_entry, &m)?)?;
+    m.add_function(wrap_pyfunction!(render_export, &m)?)?;
+    m.add_function(wrap_pyfunction!(parse_token_reply, &m)?)?;
+    m.add_function(wrap_pyfunction!(callback_code, &m)?)?;
+    m.add_function(wrap_pyfunction!(remote_code, &m)?)?;
+    m.add_function(wrap_pyfunction!(login_session_of_id_token, &m)?)?;
+    parent.add_submodule(&m)?;
+    Ok(())
+}
