@@ -1,8 +1,18 @@
-// Public types of aws-login-provider. The data shapes come from the declarations napi-rs
-// generates for the addon (binding.d.ts).
+// Public types of aws-login-provider. The data shapes (LoginCredentials, LoginOptions,
+// LoginProfile) are the declarations napi-rs generates from the addon (binding.d.ts).
 import type { LoginCredentials, LoginOptions, LoginProfile } from './binding'
 
 export type { LoginCredentials, LoginOptions, LoginProfile }
+
+/** The SDK's logger shape; only `warn` is used. */
+export interface LoginLogger {
+  warn?: (message: string) => void
+}
+
+export interface FromLoginInit extends LoginOptions {
+  /** Hears warnings, e.g. a refresh that failed while the cached credentials are still valid. */
+  logger?: LoginLogger
+}
 
 /** What the JS SDK passes to a credential provider when a client calls it. */
 export interface CredentialProviderCallProperties {
@@ -15,10 +25,21 @@ export type LoginCredentialProvider = (properties?: CredentialProviderCallProper
 
 /**
  * A provider of the credentials of a login session (`aws login`): reads the profile's
- * `login_session`, the token cache, refreshes with DPoP when fewer than 5 minutes remain.
- * Errors are `Error`s whose `name` is the failure kind and whose message is the CLI's.
+ * `login_session` and the token cache, refreshes with DPoP when fewer than 5 minutes remain.
+ * Errors are `Error`s whose `name` is one of `loginErrorNames` and whose message is the CLI's.
  */
-export declare function fromLogin(init?: LoginOptions): LoginCredentialProvider
+export declare function fromLogin(init?: FromLoginInit): LoginCredentialProvider
 
 /** The profiles of the shared config holding a login session, in file order. */
 export declare function listLoginProfiles(init?: Pick<LoginOptions, 'configFilepath'>): Promise<LoginProfile[]>
+
+/** Every `name` a login error can have (`SessionExpiredError`, `NoLoginSessionError`, …). */
+export declare const loginErrorNames: readonly string[]
+
+/** A login error as thrown by the provider. */
+export interface LoginError extends Error {
+  /** The bare error kind (`SessionExpired`, …). */
+  code: string
+  /** True when the profile is not a login profile: an SDK provider chain tries its next link. */
+  tryNextLink: boolean
+}

@@ -16,16 +16,26 @@ use crate::util::{self, root, run, work_dir};
 /// The napi-rs CLI that builds the addon and generates its loader and type declarations.
 const NAPI_CLI: &str = "@napi-rs/cli@3.10.12";
 /// Same pins as xtask/src/peers.rs, so both suites test the same SDK.
-/// `typescript` checks that the generated declarations fit a real client's `credentials:`.
-const SDK_CURRENT: &[&str] =
-    &["@aws-sdk/client-sts@3.1169.0", "@aws-sdk/credential-provider-login@3.972.92", "typescript@5.9.3"];
+/// `typescript` (with Node's types) checks that the declarations fit a real client's `credentials:`.
+const SDK_CURRENT: &[&str] = &[
+    "@aws-sdk/client-sts@3.1169.0",
+    "@aws-sdk/credential-provider-login@3.972.92",
+    "typescript@5.9.3",
+    "@types/node@20.19.43",
+];
 /// 3.934.0 is the last client-sts release before the JS SDK learned login sessions (3.936), and
 /// 2.1033.0 the last CDK CLI before 2.1034.0.
 const SDK_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0", "aws-cdk@2.1033.0"];
 
 /// Test files per project; `sts` runs in both.
-const TESTS_CURRENT: &[&str] =
-    &["package.test.mjs", "sts.test.mjs", "errors.test.mjs", "interop.test.mjs", "concurrency.test.mjs", "fixtures.test.mjs"];
+const TESTS_CURRENT: &[&str] = &[
+    "package.test.mjs",
+    "sts.test.mjs",
+    "errors.test.mjs",
+    "interop.test.mjs",
+    "concurrency.test.mjs",
+    "fixtures.test.mjs",
+];
 const TESTS_OLD: &[&str] = &["sts.test.mjs", "cdk.test.mjs"];
 
 pub fn test(peers: &Peers) -> Result<(), String> {
@@ -38,7 +48,10 @@ pub fn test(peers: &Peers) -> Result<(), String> {
     build_addon(false)?;
     let tarball = pack()?;
     let mut failures = Vec::new();
-    for (name, packages, tests) in [("current", SDK_CURRENT, TESTS_CURRENT), ("old", SDK_OLD, TESTS_OLD)] {
+    for (name, packages, tests) in [
+        ("current", SDK_CURRENT, TESTS_CURRENT),
+        ("old", SDK_OLD, TESTS_OLD),
+    ] {
         let project = fresh_project(name, &tarball, packages)?;
         if let Err(e) = run_tests(&project, tests, &binaries, peers) {
             failures.push(format!("{name}: {e}"));
@@ -53,7 +66,9 @@ pub fn test(peers: &Peers) -> Result<(), String> {
 
 /// Where cargo puts artifacts for this invocation.
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// The binaries the tests drive: the mock service and the real `aws-login` CLI.
@@ -70,7 +85,10 @@ fn build_binaries(release: bool) -> Result<Binaries, String> {
     }
     run(&mut command)?;
     let dir = target_dir().join(if release { "release" } else { "debug" });
-    Ok(Binaries { signin_mock: dir.join("signin-mock"), aws_login: dir.join("aws-login") })
+    Ok(Binaries {
+        signin_mock: dir.join("signin-mock"),
+        aws_login: dir.join("aws-login"),
+    })
 }
 
 /// Installs the napi-rs CLI once under `.work/node-build`; returns its `napi` executable.
@@ -82,19 +100,31 @@ fn napi_cli() -> Result<PathBuf, String> {
         return Ok(napi);
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    write(&dir.join("package.json"), "{\"name\":\"aws-login-node-build\",\"private\":true}\n")?;
+    write(
+        &dir.join("package.json"),
+        "{\"name\":\"aws-login-node-build\",\"private\":true}\n",
+    )?;
     run(npm().args(["install", NAPI_CLI]).current_dir(&dir))?;
     write(&stamp, NAPI_CLI)?;
     Ok(napi)
 }
 
-/// `napi build --platform`: the `.node` addon for this machine's target, its JS loader
+/// `napi build --platform --strip`: the `.node` addon for this machine's target, its JS loader
 /// (`binding.js`) and the generated TypeScript declarations (`binding.d.ts`).
 pub fn build_addon(release: bool) -> Result<(), String> {
     let napi = napi_cli()?;
     let mut command = Command::new(napi);
     command
-        .args(["build", "--platform", "--js", "binding.js", "--dts", "binding.d.ts", "--target-dir"])
+        .args([
+            "build",
+            "--platform",
+            "--strip",
+            "--js",
+            "binding.js",
+            "--dts",
+            "binding.d.ts",
+            "--target-dir",
+        ])
         .arg(target_dir())
         .current_dir(root().join("crates/login-node"));
     if release {
@@ -108,7 +138,10 @@ fn pack() -> Result<PathBuf, String> {
     let dest = work_dir().join("node-pack");
     let _ = std::fs::remove_dir_all(&dest);
     std::fs::create_dir_all(&dest).map_err(|e| format!("creating {}: {e}", dest.display()))?;
-    run(npm().args(["pack", "--pack-destination"]).arg(&dest).current_dir(root().join("crates/login-node")))?;
+    run(npm()
+        .args(["pack", "--pack-destination"])
+        .arg(&dest)
+        .current_dir(root().join("crates/login-node")))?;
     let tarball = std::fs::read_dir(&dest)
         .map_err(|e| format!("reading {}: {e}", dest.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -122,20 +155,30 @@ fn pack() -> Result<PathBuf, String> {
 fn fresh_project(name: &str, tarball: &Path, packages: &[&str]) -> Result<PathBuf, String> {
     let project = work_dir().join("node-test").join(name);
     let _ = std::fs::remove_dir_all(&project);
-    std::fs::create_dir_all(project.join("test")).map_err(|e| format!("creating {}: {e}", project.display()))?;
+    std::fs::create_dir_all(project.join("test"))
+        .map_err(|e| format!("creating {}: {e}", project.display()))?;
     write(
         &project.join("package.json"),
         &format!("{{\"name\":\"aws-login-provider-test-{name}\",\"private\":true}}\n"),
     )?;
     let file_name = tarball.file_name().ok_or("tarball has no file name")?;
-    std::fs::copy(tarball, project.join(file_name)).map_err(|e| format!("copying {}: {e}", tarball.display()))?;
+    std::fs::copy(tarball, project.join(file_name))
+        .map_err(|e| format!("copying {}: {e}", tarball.display()))?;
     let local = format!("./{}", file_name.to_string_lossy());
-    run(npm().arg("install").arg(&local).args(packages).current_dir(&project))?;
+    run(npm()
+        .arg("install")
+        .arg(&local)
+        .args(packages)
+        .current_dir(&project))?;
     let tests = root().join("crates/login-node/test");
-    for entry in std::fs::read_dir(&tests).map_err(|e| format!("reading {}: {e}", tests.display()))? {
+    for entry in
+        std::fs::read_dir(&tests).map_err(|e| format!("reading {}: {e}", tests.display()))?
+    {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.is_file() {
-            let to = project.join("test").join(path.file_name().ok_or("test file without name")?);
+            let to = project
+                .join("test")
+                .join(path.file_name().ok_or("test file without name")?);
             std::fs::copy(&path, &to).map_err(|e| format!("copying {}: {e}", path.display()))?;
         }
     }
@@ -143,7 +186,12 @@ fn fresh_project(name: &str, tarball: &Path, packages: &[&str]) -> Result<PathBu
 }
 
 /// `node --test` over `tests` in `project`; its summary lines go straight to the terminal.
-fn run_tests(project: &Path, tests: &[&str], binaries: &Binaries, peers: &Peers) -> Result<(), String> {
+fn run_tests(
+    project: &Path,
+    tests: &[&str],
+    binaries: &Binaries,
+    peers: &Peers,
+) -> Result<(), String> {
     let mut command = Command::new("node");
     command
         .arg("--test")

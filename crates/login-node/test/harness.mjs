@@ -107,7 +107,8 @@ export function stsCalls(stats, action, outcome) {
   return Object.values(outcomes).reduce((sum, n) => sum + n, 0)
 }
 
-const AWS_VARIABLES = /^(AWS_|AMAZON_)/
+// Every AWS setting of the caller, except the paths the suite itself runs on.
+const AWS_VARIABLES = /^(AWS_(?!LOGIN_TEST_)|AMAZON_)/
 
 /**
  * A throw-away HOME with an AWS config file and a login token cache, pointed at `mock`. Applies
