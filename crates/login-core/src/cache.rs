@@ -224,7 +224,7 @@ impl CacheEntry {
         else {
             return Err(CacheError::MissingFields(vec!["accessToken"]));
         };
-        DpopKey::from_pem(&dpop_pem).map_err(CacheError::InvalidDpopKey)?;
+        DpopKey::check_pem(&dpop_pem).map_err(CacheError::InvalidDpopKey)?;
 
         let token_type = opt_str(&map, "tokenType")?;
         let sign_in_region = opt_str(&map, "signInRegion")?.filter(|r| !r.is_empty());

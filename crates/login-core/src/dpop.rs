@@ -5,7 +5,7 @@ use std::fmt;
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use p256::{PublicKey, SecretKey};
 use rand_core::CryptoRngCore;
 use serde_json::Value;
@@ -78,22 +78,26 @@ impl DpopKey {
 
     /// Reads a PEM private key: SEC1 (`EC PRIVATE KEY`, what AWS CLI writes)
     /// or PKCS#8 (`PRIVATE KEY`). Like botocore, it tolerates odd line
-    /// wrapping, CRLF and surrounding whitespace.
+    /// wrapping, CRLF and surrounding whitespace. The public key is derived
+    /// from the private scalar (an embedded public key is not trusted).
     pub fn from_pem(pem: &str) -> Result<Self, DpopKeyError> {
-        let (label, body) = split_pem(pem)?;
-        let der = Base64::decode_vec(&body).map_err(|_| DpopKeyError::BadBase64)?;
-        let der = zeroize::Zeroizing::new(der);
-        let secret = match label.as_deref() {
-            Some("EC PRIVATE KEY") => SecretKey::from_sec1_der(&der)
-                .map_err(|_| DpopKeyError::InvalidKey("bad SEC1 structure or not P-256"))?,
-            Some("PRIVATE KEY") => SecretKey::from_pkcs8_der(&der)
-                .map_err(|_| DpopKeyError::InvalidKey("bad PKCS#8 structure or not P-256"))?,
-            Some(other) => return Err(DpopKeyError::UnsupportedLabel(other.to_owned())),
-            None => SecretKey::from_sec1_der(&der)
-                .or_else(|_| SecretKey::from_pkcs8_der(&der))
-                .map_err(|_| DpopKeyError::InvalidKey("neither SEC1 nor PKCS#8 P-256"))?,
-        };
-        Ok(Self::from_secret(secret))
+        let scalar = pem_scalar(pem)?;
+        SecretKey::from_slice(&scalar[..])
+            .map(Self::from_secret)
+            .map_err(|_| {
+                DpopKeyError::InvalidKey("the scalar is zero or not below the curve order")
+            })
+    }
+
+    /// Checks that `pem` holds a P-256 private key without deriving its
+    /// public key (no curve arithmetic): cheap enough for every cache read.
+    pub fn check_pem(pem: &str) -> Result<(), DpopKeyError> {
+        let scalar = pem_scalar(pem)?;
+        p256::NonZeroScalar::try_from(&scalar[..])
+            .map(|_| ())
+            .map_err(|_| {
+                DpopKeyError::InvalidKey("the scalar is zero or not below the curve order")
+            })
     }
 
     fn secret_key(&self) -> SecretKey {
@@ -191,6 +195,50 @@ impl fmt::Debug for DpopKey {
 pub fn jwk_thumbprint(x: &str, y: &str) -> String {
     let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
     Base64UrlUnpadded::encode_string(&Sha256::digest(canonical.as_bytes()))
+}
+
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_PRIME256V1: &str = "1.2.840.10045.3.1.7";
+
+/// The 32-byte private scalar of a SEC1 or PKCS#8 PEM P-256 key.
+fn pem_scalar(pem: &str) -> Result<zeroize::Zeroizing<[u8; 32]>, DpopKeyError> {
+    use sec1::der::Decode;
+    let (label, body) = split_pem(pem)?;
+    let der =
+        zeroize::Zeroizing::new(Base64::decode_vec(&body).map_err(|_| DpopKeyError::BadBase64)?);
+    let sec1_der: &[u8] = match label.as_deref() {
+        Some("EC PRIVATE KEY") => &der,
+        Some("PRIVATE KEY") => pkcs8_inner(&der)?,
+        Some(other) => return Err(DpopKeyError::UnsupportedLabel(other.to_owned())),
+        // Bare base64 (no BEGIN line): botocore accepts it, so do we.
+        None => pkcs8_inner(&der).unwrap_or(&der),
+    };
+    let key = sec1::EcPrivateKey::from_der(sec1_der)
+        .map_err(|_| DpopKeyError::InvalidKey("bad SEC1 structure"))?;
+    if let Some(params) = key.parameters {
+        let oid = params.named_curve().map(|o| o.to_string());
+        if oid.as_deref() != Some(OID_PRIME256V1) {
+            return Err(DpopKeyError::InvalidKey("not a P-256 (prime256v1) key"));
+        }
+    }
+    let bytes: [u8; 32] = key
+        .private_key
+        .try_into()
+        .map_err(|_| DpopKeyError::InvalidKey("the private key is not 32 bytes"))?;
+    Ok(zeroize::Zeroizing::new(bytes))
+}
+
+/// The SEC1 key inside a PKCS#8 `PrivateKeyInfo` for P-256.
+fn pkcs8_inner(der: &[u8]) -> Result<&[u8], DpopKeyError> {
+    let info = p256::pkcs8::PrivateKeyInfo::try_from(der)
+        .map_err(|_| DpopKeyError::InvalidKey("bad PKCS#8 structure"))?;
+    if info.algorithm.oid.to_string() != OID_EC_PUBLIC_KEY {
+        return Err(DpopKeyError::InvalidKey("not an EC key"));
+    }
+    match info.algorithm.parameters_oid() {
+        Ok(oid) if oid.to_string() == OID_PRIME256V1 => Ok(info.private_key),
+        _ => Err(DpopKeyError::InvalidKey("not a P-256 (prime256v1) key")),
+    }
 }
 
 /// Splits a PEM text into its label (if there is a BEGIN line) and its

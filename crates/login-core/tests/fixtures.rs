@@ -791,7 +791,9 @@ mod generate {
                     {"name": "rsa label", "pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n"},
                     {"name": "truncated", "pem": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIMmvqdhFunUWa1whV2ex1pNOUMPbNuibEnuKYisSD2choAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n"},
                     {"name": "not base64", "pem": "-----BEGIN EC PRIVATE KEY-----\n@@@@\n-----END EC PRIVATE KEY-----\n"},
-                    {"name": "no end line", "pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n"}
+                    {"name": "no end line", "pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n"},
+                    {"name": "P-384 SEC1 key", "pem": "-----BEGIN EC PRIVATE KEY-----\nMIGkAgEBBDA3LAfqFUb/Fnaov4xqEz/grbeWzxFFSjVbNxL3whY85Lp2ZoqIuAbB\niejUyDuSjw2gBwYFK4EEACKhZANiAAReLKRjRp12NYoUb13d6vU4C+f4HsQYmhCH\nux1uu6p9OcFCFzEvZgNJyKHeJNxUWpC/7Lry6/C4TjP1dm+TcsJ29l7cbPkVmiZz\nlGk/IFv1BDxUFapq8DAeOHNZ6a8PS2U=\n-----END EC PRIVATE KEY-----\n"},
+                    {"name": "Ed25519 PKCS#8 key", "pem": "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKfn1sOCueDY0gIXdjwhFwhh8cM7q/gtwGglzQrhWGdf\n-----END PRIVATE KEY-----\n"}
                 ],
             }),
         );
