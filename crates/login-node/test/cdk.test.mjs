@@ -33,12 +33,13 @@ async function startCloudFormationStandIn() {
     let body = ''
     request.on('data', (chunk) => (body += chunk))
     request.on('end', () => {
-      const action = new URLSearchParams(body).get('Action') ?? `${request.method} ${request.url}`
+      const form = new URLSearchParams(body)
+      const action = form.get('Action') ?? `${request.method} ${request.url}`
       const accessKey = /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1]
       calls.push({ action, accessKey })
       const [code, message] =
         action === 'DescribeStacks'
-          ? ['ValidationError', 'Stack with id LoginDemo does not exist']
+          ? ['ValidationError', `Stack with id ${form.get('StackName')} does not exist`]
           : ['AccessDenied', REFUSAL]
       response.writeHead(400, { 'content-type': 'text/xml' })
       response.end(
