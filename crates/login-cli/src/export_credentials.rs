@@ -22,6 +22,9 @@ pub fn run(global: &GlobalArgs, args: &ExportCredentialsArgs) -> CommandResult {
     let format: ExportFormat =
         args.format.parse().map_err(|e: login_core::credentials::UnknownExportFormat| CommandError::new(ExitCode::Usage, e.to_string()))?;
     let resolved = login_io::resolve_credentials_blocking(&global.resolve_options())?;
+    for warning in resolved.warnings() {
+        eprintln!("aws-login: warning: {warning}");
+    }
     let text = format.render(resolved.credentials());
     let mut stdout = std::io::stdout().lock();
     stdout
