@@ -67,3 +67,112 @@ export interface LoginResolution {
  * minutes remain. Rejects with an `Error` named after the failure kind (see `loginErrorNames`).
  */
 export declare function resolveLoginCredentials(options?: LoginOptions | undefined | null): Promise<LoginResolution>
+
+export declare namespace protocol {
+  /** The file aws-login writes after a successful refresh response at `now`. */
+  export function applyRefresh(data: Buffer, responseBody: string, now: string): string
+  /** `{base}/v1/authorize?…` with the parameters in AWS's order and encoding. */
+  export function authorizeRequestUrl(base: string, clientId: string, state: string, codeChallenge: string, redirectUri: string): string
+  /** The credentials a cache entry holds, and its DPoP key's thumbprint. */
+  export interface CacheEntryInfo {
+    accessKeyId: string
+    secretAccessKey: string
+    sessionToken: string
+    /** `expiresAt` in whole Unix seconds. */
+    expirationUnix: number
+    accountId?: string
+    thumbprint: string
+  }
+  /** The cache file name of a session: `sha256_hex(session ARN).json`. */
+  export function cacheFileName(sessionArn: string): string
+  /** The authorization code of a loopback callback query, checked against the expected state. */
+  export function callbackCode(query: string, expectedState: string): string
+  /** The remote flow's redirect URI (`{base}/v1/sessions/confirmation`). */
+  export function confirmationUrl(base: string): string
+  /** The claims of a verified DPoP proof and the thumbprint of its embedded key. */
+  export interface DpopClaims {
+    htm: string
+    htu: string
+    iat: number
+    jti: string
+    thumbprint: string
+  }
+  export function dpopKeyInfo(pem: string): protocol.DpopKeyInfo
+  /** What a DPoP key PEM (SEC1 or PKCS#8) holds. */
+  export interface DpopKeyInfo {
+    /** The JWK as the proof header carries it (`{"kty":"EC","x":…,"y":…,"crv":"P-256"}`). */
+    publicJwk: string
+    x: string
+    y: string
+    /** RFC 7638 thumbprint (the refresh token's `cnf.jkt`). */
+    thumbprint: string
+    sec1Pem: string
+    pkcs8Pem: string
+  }
+  /** A DPoP proof (compact JWS, ES256 with RFC 6979 nonces) for one request. */
+  export function dpopProof(pem: string, htm: string, htu: string, iat: number, jti: string): string
+  /** Verifies a proof's signature with the key in its header. */
+  export function dpopVerify(proof: string): protocol.DpopClaims
+  /** The Sign-In base URL of a region (FIPS and dual-stack variants as botocore's rules). */
+  export function endpointBase(region: string, fips: boolean, dualStack: boolean): string
+  /** Credentials to render with `renderExport`; `expiration` is ISO 8601. */
+  export interface ExportInput {
+    accessKeyId: string
+    secretAccessKey: string
+    sessionToken: string
+    expiration: string
+    accountId?: string
+  }
+  /** Whether `logout --all` may delete a JSON file with these bytes. */
+  export function isLoginEntry(data: Buffer): boolean
+  /** The login session an id token's `sub` names. */
+  export interface LoginSessionInfo {
+    arn: string
+    partition: string
+    accountId: string
+    resource: string
+    cacheFileName: string
+  }
+  export function loginSessionOfIdToken(idToken: string): protocol.LoginSessionInfo
+  /** The token URL an endpoint override (`AWS_ENDPOINT_URL_SIGNIN`, …) leads to. */
+  export function overrideTokenUrl(url: string): string
+  /**
+   * Reads a cache file's bytes; throws (`code` `NotJson`, `MissingFields`, …) with a message that
+   * tells the user to log in again.
+   */
+  export function parseCacheEntry(data: Buffer): protocol.CacheEntryInfo
+  export function parseTokenReply(status: number, headers: Array<Array<string>>, body: string): protocol.TokenReply
+  /** `code_challenge` of a PKCE verifier: base64url(SHA-256(verifier)) without padding. */
+  export function pkceChallenge(verifier: string): string
+  /** The verifier that rejection sampling picks from these random bytes (null if too few). */
+  export function pkceVerifierFromRandomBytes(bytes: Buffer): string | null
+  /** `'fresh'` or `'refresh'` for this entry at `now` (ISO 8601). */
+  export function refreshDecision(data: Buffer, now: string): 'fresh' | 'refresh'
+  /** The authorization code of a pasted remote-flow code, checked against the expected state. */
+  export function remoteCode(pasted: string, expectedState: string): string
+  /**
+   * `aws-login export-credentials --format FORMAT` output (`process`, `env`, `env-no-export`,
+   * `powershell`, `windows-cmd`, `fish`).
+   */
+  export function renderExport(format: string, credentials: protocol.ExportInput): string
+  /** The entry written back the way aws-login writes it. */
+  export function rewriteCacheEntry(data: Buffer): string
+  /** A token endpoint response as login-core reads it. */
+  export interface TokenReply {
+    /** `'ok'` or `'error'`. */
+    kind: string
+    accessKeyId?: string
+    secretAccessKey?: string
+    sessionToken?: string
+    expiresIn?: number
+    refreshToken?: string
+    idToken?: string
+    /** login-core's `TokenError` variant. */
+    error?: string
+    retryable?: boolean
+    needsLogin?: boolean
+    /** The service's error code, when it sent one. */
+    code?: string
+    message?: string
+  }
+}

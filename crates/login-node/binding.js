@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.listLoginProfiles = nativeBinding.listLoginProfiles
 module.exports.loginErrorNames = nativeBinding.loginErrorNames
 module.exports.resolveLoginCredentials = nativeBinding.resolveLoginCredentials
+module.exports.protocol = nativeBinding.protocol

@@ -8,6 +8,7 @@
 //! Node writes `process.env` from that thread.
 
 mod errors;
+mod protocol;
 
 use std::path::PathBuf;
 

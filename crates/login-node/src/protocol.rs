@@ -1,0 +1,476 @@
+//! `aws-login-provider/protocol`: login-core's pure functions, so the Node suite runs the shared
+//! `fixtures/` vectors through the same addon users install (and so JS tooling can check a
+//! cache file or render `export-credentials` output without IO). Each function converts its
+//! arguments, calls login-core and converts the result; a failure throws an `Error` whose `code`
+//! is the login-core error variant (`NotJson`, `InvalidDpopKey`, `StateMismatch`, …).
+
+use login_core::timefmt::parse_timestamp;
+use login_core::{
+    authorize_url, cache_file_name, decode_remote_code, is_login_cache_entry, parse_callback,
+    parse_token_response, CacheEntry, CacheError, CallbackError, CodeVerifier, Credentials,
+    DpopKey, DpopProof, Endpoint, ExportFormat, HttpResponse, IdTokenError, LoginSession,
+    OffsetDateTime, Refresh, RefreshPlan, RemoteCodeError, SecretString, TokenError,
+};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+/// A thrown JS `Error` with `name` `LoginProtocolError` and `code` = `kind`.
+fn fail(env: &Env, kind: &str, message: impl ToString) -> Error {
+    let message = message.to_string();
+    let built = env
+        .create_error(Error::new(Status::GenericFailure, message.clone()))
+        .and_then(|mut object| {
+            object.set_named_property("name", "LoginProtocolError")?;
+            object.set_named_property("code", kind)?;
+            Ok(Error::from(object.to_unknown()))
+        });
+    built.unwrap_or_else(|_| Error::new(Status::GenericFailure, format!("{kind}: {message}")))
+}
+
+fn timestamp(env: &Env, text: &str) -> Result<OffsetDateTime> {
+    parse_timestamp(text)
+        .ok_or_else(|| fail(env, "BadTimestamp", format!("not a timestamp: {text}")))
+}
+
+fn cache_error_kind(e: &CacheError) -> &'static str {
+    match e {
+        CacheError::NotJson(_) => "NotJson",
+        CacheError::NotAnObject => "NotAnObject",
+        CacheError::MissingFields(_) => "MissingFields",
+        CacheError::InvalidField { .. } => "InvalidField",
+        CacheError::InvalidDpopKey(_) => "InvalidDpopKey",
+        _ => "Other",
+    }
+}
+
+fn token_error_kind(e: &TokenError) -> &'static str {
+    match e {
+        TokenError::InvalidRequest { .. } => "InvalidRequest",
+        TokenError::TokenExpired { .. } => "TokenExpired",
+        TokenError::AuthCodeExpired { .. } => "AuthCodeExpired",
+        TokenError::UserCredentialsChanged { .. } => "UserCredentialsChanged",
+        TokenError::InsufficientPermissions { .. } => "InsufficientPermissions",
+        TokenError::Throttled { .. } => "Throttled",
+        TokenError::ServerError { .. } => "ServerError",
+        TokenError::UnexpectedStatus { .. } => "UnexpectedStatus",
+        TokenError::NotJson { .. } => "NotJson",
+        TokenError::MissingField(_) => "MissingField",
+        TokenError::InvalidField { .. } => "InvalidField",
+        _ => "Other",
+    }
+}
+
+fn callback_error_kind(e: &CallbackError) -> &'static str {
+    match e {
+        CallbackError::Denied { .. } => "Denied",
+        CallbackError::StateMismatch => "StateMismatch",
+        CallbackError::MissingCode => "MissingCode",
+        CallbackError::MissingState => "MissingState",
+        CallbackError::DuplicateParameter(_) => "DuplicateParameter",
+        _ => "Other",
+    }
+}
+
+fn remote_error_kind(e: &RemoteCodeError) -> &'static str {
+    match e {
+        RemoteCodeError::Empty => "Empty",
+        RemoteCodeError::NotBase64 => "NotBase64",
+        RemoteCodeError::NotACode => "NotACode",
+        RemoteCodeError::MissingCode => "MissingCode",
+        RemoteCodeError::MissingState => "MissingState",
+        RemoteCodeError::StateMismatch => "StateMismatch",
+        _ => "Other",
+    }
+}
+
+fn id_error_kind(e: &IdTokenError) -> &'static str {
+    match e {
+        IdTokenError::Malformed(_) => "Malformed",
+        IdTokenError::MissingSub => "MissingSub",
+        IdTokenError::InvalidArn { .. } => "InvalidArn",
+        _ => "Other",
+    }
+}
+
+/// `code_challenge` of a PKCE verifier: base64url(SHA-256(verifier)) without padding.
+#[napi(namespace = "protocol")]
+pub fn pkce_challenge(env: &Env, verifier: String) -> Result<String> {
+    let verifier = CodeVerifier::new(&verifier).map_err(|e| fail(env, "InvalidVerifier", e))?;
+    Ok(verifier.challenge())
+}
+
+/// The verifier that rejection sampling picks from these random bytes (null if too few).
+#[napi(namespace = "protocol")]
+pub fn pkce_verifier_from_random_bytes(bytes: Buffer) -> Option<String> {
+    CodeVerifier::from_random_bytes(&bytes).map(|v| v.as_str().to_owned())
+}
+
+/// `{base}/v1/authorize?…` with the parameters in AWS's order and encoding.
+#[napi(namespace = "protocol")]
+pub fn authorize_request_url(
+    env: &Env,
+    base: String,
+    client_id: String,
+    state: String,
+    code_challenge: String,
+    redirect_uri: String,
+) -> Result<String> {
+    let endpoint = Endpoint::from_override(&base).map_err(|e| fail(env, "InvalidEndpoint", e))?;
+    Ok(authorize_url(
+        &endpoint.authorize_url(),
+        &client_id,
+        &state,
+        &code_challenge,
+        &redirect_uri,
+    ))
+}
+
+/// The remote flow's redirect URI (`{base}/v1/sessions/confirmation`).
+#[napi(namespace = "protocol")]
+pub fn confirmation_url(env: &Env, base: String) -> Result<String> {
+    let endpoint = Endpoint::from_override(&base).map_err(|e| fail(env, "InvalidEndpoint", e))?;
+    Ok(endpoint.confirmation_url())
+}
+
+/// The Sign-In base URL of a region (FIPS and dual-stack variants as botocore's rules).
+#[napi(namespace = "protocol")]
+pub fn endpoint_base(env: &Env, region: String, fips: bool, dual_stack: bool) -> Result<String> {
+    Endpoint::for_region(&region, fips, dual_stack)
+        .map(|e| e.base().to_owned())
+        .map_err(|e| fail(env, "InvalidEndpoint", e))
+}
+
+/// The token URL an endpoint override (`AWS_ENDPOINT_URL_SIGNIN`, …) leads to.
+#[napi(namespace = "protocol")]
+pub fn override_token_url(env: &Env, url: String) -> Result<String> {
+    Endpoint::from_override(&url)
+        .map(|e| e.token_url())
+        .map_err(|e| fail(env, "InvalidEndpoint", e))
+}
+
+/// What a DPoP key PEM (SEC1 or PKCS#8) holds.
+#[napi(object, namespace = "protocol")]
+pub struct DpopKeyInfo {
+    /// The JWK as the proof header carries it (`{"kty":"EC","x":…,"y":…,"crv":"P-256"}`).
+    pub public_jwk: String,
+    pub x: String,
+    pub y: String,
+    /// RFC 7638 thumbprint (the refresh token's `cnf.jkt`).
+    pub thumbprint: String,
+    pub sec1_pem: String,
+    pub pkcs8_pem: String,
+}
+
+impl std::fmt::Debug for DpopKeyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DpopKeyInfo")
+            .field("thumbprint", &self.thumbprint)
+            .finish_non_exhaustive()
+    }
+}
+
+fn dpop_key(env: &Env, pem: &str) -> Result<DpopKey> {
+    DpopKey::from_pem(pem).map_err(|e| fail(env, "InvalidDpopKey", e))
+}
+
+#[napi(namespace = "protocol")]
+pub fn dpop_key_info(env: &Env, pem: String) -> Result<DpopKeyInfo> {
+    let key = dpop_key(env, &pem)?;
+    Ok(DpopKeyInfo {
+        public_jwk: key.public_jwk().to_owned(),
+        x: key.jwk_x().to_owned(),
+        y: key.jwk_y().to_owned(),
+        thumbprint: key.thumbprint(),
+        sec1_pem: key.to_sec1_pem().expose().to_owned(),
+        pkcs8_pem: key.to_pkcs8_pem().expose().to_owned(),
+    })
+}
+
+/// A DPoP proof (compact JWS, ES256 with RFC 6979 nonces) for one request.
+#[napi(namespace = "protocol")]
+pub fn dpop_proof(
+    env: &Env,
+    pem: String,
+    htm: String,
+    htu: String,
+    iat: i64,
+    jti: String,
+) -> Result<String> {
+    Ok(dpop_key(env, &pem)?
+        .proof(&htm, &htu, iat, &jti)
+        .into_string())
+}
+
+/// The claims of a verified DPoP proof and the thumbprint of its embedded key.
+#[napi(object, namespace = "protocol")]
+#[derive(Debug)]
+pub struct DpopClaims {
+    pub htm: String,
+    pub htu: String,
+    pub iat: i64,
+    pub jti: String,
+    pub thumbprint: String,
+}
+
+/// Verifies a proof's signature with the key in its header.
+#[napi(namespace = "protocol")]
+pub fn dpop_verify(env: &Env, proof: String) -> Result<DpopClaims> {
+    let verified = DpopProof::verify(&proof).map_err(|e| fail(env, "InvalidProof", e))?;
+    Ok(DpopClaims {
+        htm: verified.htm,
+        htu: verified.htu,
+        iat: verified.iat,
+        jti: verified.jti,
+        thumbprint: verified.thumbprint,
+    })
+}
+
+/// The cache file name of a session: `sha256_hex(session ARN).json`.
+#[napi(namespace = "protocol", js_name = "cacheFileName")]
+pub fn cache_file_name_of(session_arn: String) -> String {
+    cache_file_name(&session_arn)
+}
+
+/// The credentials a cache entry holds, and its DPoP key's thumbprint.
+#[napi(object, namespace = "protocol")]
+pub struct CacheEntryInfo {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// `expiresAt` in whole Unix seconds.
+    pub expiration_unix: i64,
+    pub account_id: Option<String>,
+    pub thumbprint: String,
+}
+
+impl std::fmt::Debug for CacheEntryInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheEntryInfo")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration_unix", &self.expiration_unix)
+            .finish_non_exhaustive()
+    }
+}
+
+fn cache_entry(env: &Env, data: &[u8]) -> Result<CacheEntry> {
+    CacheEntry::from_json(data).map_err(|e| fail(env, cache_error_kind(&e), &e))
+}
+
+/// Reads a cache file's bytes; throws (`code` `NotJson`, `MissingFields`, …) with a message that
+/// tells the user to log in again.
+#[napi(namespace = "protocol")]
+pub fn parse_cache_entry(env: &Env, data: Buffer) -> Result<CacheEntryInfo> {
+    let entry = cache_entry(env, &data)?;
+    let credentials = entry.credentials();
+    let thumbprint = entry
+        .dpop_key()
+        .map_err(|e| fail(env, cache_error_kind(&e), &e))?
+        .thumbprint();
+    Ok(CacheEntryInfo {
+        access_key_id: credentials.access_key_id.clone(),
+        secret_access_key: credentials.secret_access_key.expose().to_owned(),
+        session_token: credentials.session_token.expose().to_owned(),
+        expiration_unix: credentials.expiration_unix(),
+        account_id: credentials.account_id.clone(),
+        thumbprint,
+    })
+}
+
+/// The entry written back the way aws-login writes it.
+#[napi(namespace = "protocol")]
+pub fn rewrite_cache_entry(env: &Env, data: Buffer) -> Result<String> {
+    Ok(cache_entry(env, &data)?.to_json())
+}
+
+/// `'fresh'` or `'refresh'` for this entry at `now` (ISO 8601).
+#[napi(namespace = "protocol", ts_return_type = "'fresh' | 'refresh'")]
+pub fn refresh_decision(env: &Env, data: Buffer, now: String) -> Result<&'static str> {
+    let entry = cache_entry(env, &data)?;
+    Ok(match RefreshPlan::decide(&entry, timestamp(env, &now)?) {
+        RefreshPlan::Fresh(_) => "fresh",
+        RefreshPlan::NeedsRefresh => "refresh",
+    })
+}
+
+/// The file aws-login writes after a successful refresh response at `now`.
+#[napi(namespace = "protocol")]
+pub fn apply_refresh(
+    env: &Env,
+    data: Buffer,
+    response_body: String,
+    now: String,
+) -> Result<String> {
+    let now = timestamp(env, &now)?;
+    let planned = Refresh::plan(cache_entry(env, &data)?, now)
+        .map_err(|e| fail(env, cache_error_kind(&e), &e))?;
+    let pending = match planned {
+        Refresh::Send(pending) => pending,
+        Refresh::Fresh(_) => {
+            return Err(fail(
+                env,
+                "Fresh",
+                "the entry needs no refresh at this time",
+            ))
+        }
+    };
+    let response = HttpResponse::new(200, vec![], response_body);
+    let done = pending
+        .on_response(&response, now)
+        .map_err(|e| fail(env, token_error_kind(&e), &e))?;
+    Ok(done.entry.to_json())
+}
+
+/// Whether `logout --all` may delete a JSON file with these bytes.
+#[napi(namespace = "protocol")]
+pub fn is_login_entry(data: Buffer) -> bool {
+    is_login_cache_entry(&data)
+}
+
+/// Credentials to render with `renderExport`; `expiration` is ISO 8601.
+#[napi(object, namespace = "protocol")]
+pub struct ExportInput {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expiration: String,
+    pub account_id: Option<String>,
+}
+
+impl std::fmt::Debug for ExportInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportInput")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `aws-login export-credentials --format FORMAT` output (`process`, `env`, `env-no-export`,
+/// `powershell`, `windows-cmd`, `fish`).
+#[napi(namespace = "protocol")]
+pub fn render_export(env: &Env, format: String, credentials: ExportInput) -> Result<String> {
+    let format: ExportFormat = format
+        .parse()
+        .map_err(|e| fail(env, "UnknownExportFormat", e))?;
+    let credentials = Credentials {
+        access_key_id: credentials.access_key_id,
+        secret_access_key: SecretString::new(credentials.secret_access_key),
+        session_token: SecretString::new(credentials.session_token),
+        expiration: timestamp(env, &credentials.expiration)?,
+        account_id: credentials.account_id,
+    };
+    Ok(format.render(&credentials))
+}
+
+/// A token endpoint response as login-core reads it.
+#[napi(object, namespace = "protocol")]
+pub struct TokenReply {
+    /// `'ok'` or `'error'`.
+    pub kind: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+    pub expires_in: Option<i64>,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    /// login-core's `TokenError` variant.
+    pub error: Option<String>,
+    pub retryable: Option<bool>,
+    pub needs_login: Option<bool>,
+    /// The service's error code, when it sent one.
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl std::fmt::Debug for TokenReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenReply")
+            .field("kind", &self.kind)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+#[napi(namespace = "protocol")]
+pub fn parse_token_reply(status: u16, headers: Vec<Vec<String>>, body: String) -> TokenReply {
+    let headers = headers
+        .into_iter()
+        .filter_map(|pair| match <[String; 2]>::try_from(pair) {
+            Ok([name, value]) => Some((name, value)),
+            Err(_) => None,
+        })
+        .collect();
+    let mut reply = TokenReply {
+        kind: String::new(),
+        access_key_id: None,
+        secret_access_key: None,
+        session_token: None,
+        expires_in: None,
+        refresh_token: None,
+        id_token: None,
+        error: None,
+        retryable: None,
+        needs_login: None,
+        code: None,
+        message: None,
+    };
+    match parse_token_response(&HttpResponse::new(status, headers, body)) {
+        Ok(output) => {
+            reply.kind = "ok".into();
+            reply.access_key_id = Some(output.access_key_id.clone());
+            reply.secret_access_key = Some(output.secret_access_key.expose().to_owned());
+            reply.session_token = Some(output.session_token.expose().to_owned());
+            reply.expires_in = i64::try_from(output.expires_in).ok();
+            reply.refresh_token = Some(output.refresh_token.expose().to_owned());
+            reply.id_token = output.id_token.as_ref().map(|t| t.expose().to_owned());
+        }
+        Err(e) => {
+            reply.kind = "error".into();
+            reply.error = Some(token_error_kind(&e).into());
+            reply.retryable = Some(e.is_retryable());
+            reply.needs_login = Some(e.needs_login());
+            reply.code = e.code().map(str::to_owned);
+            reply.message = Some(e.to_string());
+        }
+    }
+    reply
+}
+
+/// The authorization code of a loopback callback query, checked against the expected state.
+#[napi(namespace = "protocol")]
+pub fn callback_code(env: &Env, query: String, expected_state: String) -> Result<String> {
+    parse_callback(&query, &expected_state)
+        .map(|c| c.code.expose().to_owned())
+        .map_err(|e| fail(env, callback_error_kind(&e), &e))
+}
+
+/// The authorization code of a pasted remote-flow code, checked against the expected state.
+#[napi(namespace = "protocol")]
+pub fn remote_code(env: &Env, pasted: String, expected_state: String) -> Result<String> {
+    decode_remote_code(&pasted, &expected_state)
+        .map(|c| c.code.expose().to_owned())
+        .map_err(|e| fail(env, remote_error_kind(&e), &e))
+}
+
+/// The login session an id token's `sub` names.
+#[napi(object, namespace = "protocol")]
+#[derive(Debug)]
+pub struct LoginSessionInfo {
+    pub arn: String,
+    pub partition: String,
+    pub account_id: String,
+    pub resource: String,
+    pub cache_file_name: String,
+}
+
+#[napi(namespace = "protocol")]
+pub fn login_session_of_id_token(env: &Env, id_token: String) -> Result<LoginSessionInfo> {
+    let session =
+        LoginSession::from_id_token(&id_token).map_err(|e| fail(env, id_error_kind(&e), &e))?;
+    Ok(LoginSessionInfo {
+        arn: session.arn().to_owned(),
+        partition: session.partition().to_owned(),
+        account_id: session.account_id().to_owned(),
+        resource: session.resource().to_owned(),
+        cache_file_name: session.cache_file_name(),
+    })
+}
