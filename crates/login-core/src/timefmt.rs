@@ -17,13 +17,22 @@ pub fn format_expires_at(at: OffsetDateTime) -> String {
 }
 
 /// `2025-12-05T10:51:31+00:00`: Python's `datetime.isoformat()` of a UTC
-/// time with whole seconds, as `aws configure export-credentials` prints it.
+/// time, as `aws configure export-credentials` prints it. Like Python, a
+/// non-zero fraction (a JS-written `expiresAt` has milliseconds) is printed
+/// as six-digit microseconds: `2025-12-05T10:51:31.123000+00:00`.
 pub fn format_iso_offset(at: OffsetDateTime) -> String {
     let at = at.to_offset(UtcOffset::UTC);
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
-    ))
-    .unwrap_or_else(|_| at.format(&Rfc3339).unwrap_or_default())
+    let micros = at.microsecond();
+    let base = at
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default();
+    if micros == 0 {
+        format!("{base}+00:00")
+    } else {
+        format!("{base}.{micros:06}+00:00")
+    }
 }
 
 /// Reads a time stamp as the peers write it: RFC 3339 with `Z` or an offset,
@@ -73,6 +82,8 @@ mod tests {
     fn iso_offset_matches_python_isoformat() {
         let at = datetime!(2025-12-05 10:51:31 UTC);
         assert_eq!(format_iso_offset(at), "2025-12-05T10:51:31+00:00");
+        let at = datetime!(2025-12-05 10:51:31.123 UTC);
+        assert_eq!(format_iso_offset(at), "2025-12-05T10:51:31.123000+00:00");
     }
 
     #[test]

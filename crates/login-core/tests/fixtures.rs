@@ -12,7 +12,7 @@ use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use login_core::cache::REFRESH_WINDOW_SECONDS;
 use login_core::config::SectionId;
 use login_core::login::{authorize_url, CodeVerifier};
-use login_core::timefmt::{format_expires_at, parse_timestamp};
+use login_core::timefmt::parse_timestamp;
 use login_core::*;
 use serde_json::{json, Map, Value};
 
@@ -1089,15 +1089,24 @@ mod generate {
 
     fn export_formats() {
         let mut cases = Vec::new();
-        for (name, account) in [
-            ("with account id", Some("012345678910")),
-            ("without account id", None),
+        for (name, account, expiration) in [
+            (
+                "with account id",
+                Some("012345678910"),
+                "2025-12-05T10:51:31Z",
+            ),
+            ("without account id", None, "2025-12-05T10:51:31Z"),
+            (
+                "JS-written expiresAt with milliseconds",
+                Some("111122223333"),
+                "2025-12-05T10:51:31.123Z",
+            ),
         ] {
             let creds = Credentials {
                 access_key_id: "ASIAFIXTUREOLD00001".into(),
                 secret_access_key: "fixtureSecretOld/+1".into(),
                 session_token: "fixtureSessionTokenOld==".into(),
-                expiration: parse_timestamp("2025-12-05T10:51:31Z").unwrap(),
+                expiration: parse_timestamp(expiration).unwrap(),
                 account_id: account.map(str::to_owned),
             };
             let mut outputs = BTreeMap::new();
@@ -1105,12 +1114,12 @@ mod generate {
                 outputs.insert(f.name(), f.render(&creds));
             }
             cases.push(json!({"name": name, "credentials": {"accessKeyId": creds.access_key_id, "secretAccessKey": "fixtureSecretOld/+1",
-                "sessionToken": "fixtureSessionTokenOld==", "expiration": format_expires_at(creds.expiration), "accountId": account}, "outputs": outputs}));
+                "sessionToken": "fixtureSessionTokenOld==", "expiration": expiration, "accountId": account}, "outputs": outputs}));
         }
         write_json(
             "export_formats.json",
             &json!({
-                "description": "`export-credentials --format X` output, byte for byte (trailing newline included). process = python json.dumps(indent=2) + newline; Expiration is datetime.isoformat() (+00:00).",
+                "description": "`export-credentials --format X` output, byte for byte (trailing newline included). process = python json.dumps(indent=2) + newline; Expiration is Python's datetime.isoformat() of the cached expiresAt in UTC (+00:00; a fraction becomes 6-digit microseconds).",
                 "cases": cases,
             }),
         );
