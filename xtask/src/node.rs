@@ -34,6 +34,7 @@ const TESTS_CURRENT: &[&str] = &[
     "errors.test.mjs",
     "interop.test.mjs",
     "concurrency.test.mjs",
+    "plugin.test.mjs",
     "fixtures.test.mjs",
 ];
 const TESTS_OLD: &[&str] = &["sts.test.mjs", "cdk.test.mjs"];
