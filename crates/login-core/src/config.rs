@@ -147,8 +147,7 @@ pub struct ConfigFile {
     sections: Vec<Section>,
 }
 
-/// The merged keys of one section (later duplicates win, as when botocore
-/// meets `[default]` and `[profile default]`).
+/// The keys of one section (a key repeated in the section: the last wins).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SectionView {
     entries: Vec<ViewEntry>,
@@ -224,18 +223,29 @@ impl ConfigFile {
         let mut sections: Vec<Section> = Vec::new();
         // (indent of the key line) for continuation detection.
         let mut current_indent: Option<usize> = None;
+        // Blank lines inside a value are kept (configparser's
+        // `empty_lines_in_values`); comment lines are dropped.
+        let mut blank_lines = 0usize;
         for (idx, line) in lines.iter().enumerate() {
             let content = &text[line.start..line.content_end];
             let trimmed = content.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            if trimmed.is_empty() {
+                blank_lines += 1;
                 continue;
             }
+            if trimmed.starts_with('#') || trimmed.starts_with(';') {
+                continue;
+            }
+            let blanks_before = std::mem::take(&mut blank_lines);
             let indent = content.len() - content.trim_start().len();
             // Continuation of the current property.
             if let (Some(key_indent), Some(section)) = (current_indent, sections.last_mut()) {
                 if indent > key_indent {
                     if let Some(prop) = section.properties.last_mut() {
                         prop.last_line = idx;
+                        for _ in 0..blanks_before {
+                            prop.value.push('\n');
+                        }
                         prop.value.push('\n');
                         prop.value.push_str(trimmed);
                         if let Some((k, v)) = trimmed.split_once('=') {
@@ -305,15 +315,18 @@ impl ConfigFile {
         &self.text
     }
 
-    /// The merged keys of a section, if any section has that id.
+    /// The keys of a section. When several sections have the same id
+    /// (`[default]` and `[profile default]`, or `[profile a]` twice), the
+    /// last one wins whole, as in botocore.
     pub fn section(&self, id: &SectionId) -> Option<SectionView> {
+        let last = self
+            .sections
+            .iter()
+            .rev()
+            .find(|s| s.id.as_ref() == Some(id))?;
         let mut view = SectionView::default();
-        let mut found = false;
-        for s in self.sections.iter().filter(|s| s.id.as_ref() == Some(id)) {
-            view.merge(&s.properties);
-            found = true;
-        }
-        found.then_some(view)
+        view.merge(&last.properties);
+        Some(view)
     }
 
     /// A profile by name (`default` is `[default]` or `[profile default]`).
@@ -329,6 +342,17 @@ impl ConfigFile {
     /// A `[services NAME]` section.
     pub fn services(&self, name: &str) -> Option<SectionView> {
         self.section(&SectionId::Services(name.to_owned()))
+    }
+
+    /// Every known section id in file order, without duplicates.
+    pub fn section_ids(&self) -> Vec<SectionId> {
+        let mut ids: Vec<SectionId> = Vec::new();
+        for id in self.sections.iter().filter_map(|s| s.id.as_ref()) {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        ids
     }
 
     /// Profile names in file order, without duplicates.
@@ -523,10 +547,15 @@ mod tests {
     }
 
     #[test]
-    fn default_spellings_merge() {
+    fn duplicate_sections_last_wins_whole() {
         let c = ConfigFile::parse("[profile default]\na = 1\nb = 2\n[default]\nb = 3\n");
         let d = c.profile("default").unwrap();
-        assert_eq!((d.get("a"), d.get("b")), (Some("1"), Some("3")));
+        assert_eq!((d.get("a"), d.get("b")), (None, Some("3")));
+        let out = c.set(&SectionId::profile("default"), "a", "9").unwrap();
+        assert_eq!(
+            out,
+            "[profile default]\na = 1\nb = 2\n[default]\nb = 3\na = 9\n"
+        );
     }
 
     #[test]

@@ -33,10 +33,18 @@ fn sources_do_no_io_and_read_no_clock_or_global_rng() {
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
             for word in FORBIDDEN {
-                assert!(!code.contains(word), "{}:{}: `{word}` in login-core: {line}", path.display(), n + 1);
+                assert!(
+                    !code.contains(word),
+                    "{}:{}: `{word}` in login-core: {line}",
+                    path.display(),
+                    n + 1
+                );
             }
         }
         checked += 1;
     }
-    assert!(checked >= 10, "expected the crate's modules, found {checked}");
+    assert!(
+        checked >= 10,
+        "expected the crate's modules, found {checked}"
+    );
 }
