@@ -17,7 +17,6 @@
 'use strict';
 
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 
 const DEADLINE_MS = 60_000;
@@ -46,14 +45,13 @@ async function main() {
   const { chromium } = require(path.join(modules, 'playwright-core'));
   const identity = process.env.AWS_LOGIN_DRIVER_IDENTITY || 'alice';
   const decision = process.env.AWS_LOGIN_DRIVER_DECISION || 'allow';
-  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aws-login-chromium-'));
 
+  // playwright-core starts Chromium with a fresh temporary profile of its own.
   const browser = await chromium.launch({
     executablePath: process.env.AWS_LOGIN_TEST_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${profileDir}`],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
     const page = await browser.newPage();
@@ -83,7 +81,6 @@ async function main() {
     log(record);
   } finally {
     await browser.close();
-    fs.rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
