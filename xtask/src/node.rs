@@ -27,6 +27,9 @@ const SDK_CURRENT: &[&str] = &[
 /// 2.1033.0 the last CDK CLI before 2.1034.0.
 const SDK_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0", "aws-cdk@2.1033.0"];
 
+/// The benchmark compares with the JS SDK's own provider.
+const SDK_BENCH: &[&str] = &["@aws-sdk/credential-provider-login@3.972.92"];
+
 /// Test files per project; `sts` runs in both.
 const TESTS_CURRENT: &[&str] = &[
     "package.test.mjs",
@@ -63,6 +66,25 @@ pub fn test(peers: &Peers) -> Result<(), String> {
     } else {
         Err(failures.join("; "))
     }
+}
+
+/// `fromLogin()` vs the JS SDK's `fromLoginCredentials()` resolving from a valid cache, in one
+/// process (crates/login-node/bench/resolve.mjs), with the addon built in release mode. Prints a
+/// Markdown table.
+#[allow(dead_code)] // until xtask/src/bench.rs calls it (requested in coord/requests-coordinator.md)
+pub fn bench(peers: &Peers) -> Result<(), String> {
+    let binaries = build_binaries(false)?;
+    build_addon(true)?;
+    let tarball = pack()?;
+    let project = fresh_project("bench", &tarball, SDK_BENCH)?;
+    let mut command = Command::new("node");
+    command
+        .arg("bench/resolve.mjs")
+        .current_dir(&project)
+        .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
+        .env("AWS_LOGIN_TEST_AWS_LOGIN", &binaries.aws_login)
+        .env("AWS_LOGIN_TEST_PROJECT", &project);
+    run(peers.apply(&mut command))
 }
 
 /// Where cargo puts artifacts for this invocation.

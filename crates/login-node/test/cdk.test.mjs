@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -171,16 +171,17 @@ test('the plugin does not answer for an account without a login session', async 
   assert.match(deploy.output, /Need to perform AWS calls for account 444455556666/)
 })
 
-test('before 2.1034.0 without the plugin: a credential_process profile serves even env-agnostic stacks', async () => {
+test('before 2.1034.0 without the plugin: the CLI\'s process profile serves even env-agnostic stacks', async () => {
+  // What the README tells CDK users: `aws-login configure process-profile`, then `--profile`.
   const awsLogin = requiredEnv('AWS_LOGIN_TEST_AWS_LOGIN')
-  await appendFile(
-    sandbox.configFile,
-    `\n[profile login-process]\nregion = us-east-1\ncredential_process = ${awsLogin} export-credentials --profile ${sandbox.profile} --format process\n`,
-  )
+  await execFileAsync(awsLogin, ['configure', 'process-profile', '--profile', 'login-process', '--login-profile', sandbox.profile], {
+    env: sandbox.childEnv(),
+  })
   const deploy = await cdk(['deploy', 'Agnostic', '--app', 'cdk.out', '--require-approval', 'never', '--profile', 'login-process'], {
     cwd: appDir,
-    env: { AWS_PROFILE: 'login-process' },
   })
   assert.doesNotMatch(deploy.output, /Unable to resolve AWS account/)
   assert.match(deploy.output, new RegExp(REFUSAL))
+  const { accessToken } = await readCache(sandbox, session)
+  assert.equal(cloudFormation.calls.at(-1).accessKey, accessToken.accessKeyId)
 })
