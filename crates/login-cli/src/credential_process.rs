@@ -55,6 +55,7 @@ pub struct CredentialProcessArgs {
 pub fn run(global: &GlobalArgs, args: &CredentialProcessArgs) -> CommandResult {
     let options = global.resolve_options();
     refuse_self_reference(&options)?;
+    let before = session_fingerprint(&options);
     let reason = match login_io::resolve_credentials_blocking(&options) {
         Ok(resolved) => {
             for warning in resolved.warnings() {
@@ -65,7 +66,38 @@ pub fn run(global: &GlobalArgs, args: &CredentialProcessArgs) -> CommandResult {
         Err(e) if e.kind().needs_login() && !args.no_login => e,
         Err(e) => return Err(e.into()),
     };
-    auto_login(&options, args, &reason)
+    auto_login(&options, args, &reason, &before)
+}
+
+/// The bytes that change when anyone logs in to the profile: the config file and the cached
+/// session it names. Compared after waiting for another process's login.
+fn session_fingerprint(options: &ResolveOptions) -> Vec<u8> {
+    let Ok(settings) = EnvSettings::discover(
+        &Overrides {
+            profile: options.profile.clone(),
+            ..Overrides::default()
+        },
+        &Environment::from_process(),
+    ) else {
+        return Vec::new();
+    };
+    let mut bytes = std::fs::read(&settings.config_file).unwrap_or_default();
+    let config = login_core::ConfigFile::parse(&String::from_utf8_lossy(&bytes));
+    if let Some(session) = config
+        .profile(&settings.profile)
+        .and_then(|v| v.get("login_session").map(str::to_owned))
+    {
+        bytes.push(0);
+        bytes.extend(
+            std::fs::read(
+                settings
+                    .cache_dir
+                    .join(login_core::cache_file_name(session.trim())),
+            )
+            .unwrap_or_default(),
+        );
+    }
+    bytes
 }
 
 /// Signs in with the browser (sharing a pending login with other invocations), then prints.
@@ -73,6 +105,7 @@ fn auto_login(
     options: &ResolveOptions,
     args: &CredentialProcessArgs,
     reason: &LoginIoError,
+    before: &[u8],
 ) -> CommandResult {
     let mut target = LoginTarget::prepare(options).map_err(login_error)?;
     let profile = target.profile.clone();
@@ -115,10 +148,13 @@ fn auto_login(
     }
     .map_err(login_error)?;
 
-    // The login we waited for may have produced a session already.
-    if let Ok(resolved) = login_io::resolve_credentials_blocking(options) {
-        drop(lock);
-        return print_process_json(resolved.credentials());
+    // Another process may have logged in meanwhile; then its session is ours too. (Without a
+    // change, asking again would only repeat the refused token request.)
+    if session_fingerprint(options) != before {
+        if let Ok(resolved) = login_io::resolve_credentials_blocking(options) {
+            drop(lock);
+            return print_process_json(resolved.credentials());
+        }
     }
 
     console.say(&format!(

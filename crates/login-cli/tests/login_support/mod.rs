@@ -141,16 +141,21 @@ pub fn run_chromium_driver(peers: &Peers, url: &str, script: &BrowserScript) -> 
 
 /// boto3 `sts.get_caller_identity()` with `profile`, against the mock's STS; returns the ARN.
 pub fn boto3_caller_identity(sandbox: &Sandbox, python: &Path, profile: &str) -> Result<String, String> {
+    caller_identity(&mut boto3_command(sandbox, python, profile))
+}
+
+/// The Python command that prints the caller's ARN (set `$BROWSER` on it for auto-login).
+pub fn boto3_command(sandbox: &Sandbox, python: &Path, profile: &str) -> Command {
     let script = "import boto3, sys\n\
                   session = boto3.Session(profile_name=sys.argv[1])\n\
                   print(session.client('sts').get_caller_identity()['Arn'])\n";
-    let out: Output = sandbox
-        .command(python)
-        .args(["-c", script, profile])
-        .env_remove("BROWSER")
-        .env_remove("DISPLAY")
-        .output()
-        .expect("python runs");
+    let mut command = sandbox.command(python);
+    command.args(["-c", script, profile]).env_remove("BROWSER").env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    command
+}
+
+pub fn caller_identity(command: &mut Command) -> Result<String, String> {
+    let out: Output = command.output().expect("python runs");
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
