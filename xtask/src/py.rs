@@ -30,10 +30,7 @@ pub fn test(peers: &Peers) -> Result<(), String> {
         .args(["-c", "import aws_login, sys; print('aws_login', aws_login.__version__, 'imports without boto3:', 'botocore' not in sys.modules)"])
         .current_dir(work_dir()))?;
     install(&clean, CLEAN_VENV_TOOLS)?;
-    run(Command::new(&clean)
-        .args(["-m", "mypy", "--strict", "--no-incremental"])
-        .arg(crate_dir.join("tests/typing/uses_api.py"))
-        .current_dir(work_dir()))?;
+    type_check(&clean, &crate_dir)?;
 
     let mut failures = Vec::new();
     for (name, requirements, suites) in [
@@ -58,6 +55,32 @@ pub fn test(peers: &Peers) -> Result<(), String> {
     } else {
         Err(failures.join("; "))
     }
+}
+
+/// `py.typed` and the `.pyi` stub reach mypy: a correct use passes `--strict`, and a misuse
+/// fails with exactly the two errors it contains (so the API is typed, not `Any`).
+fn type_check(python: &Path, crate_dir: &Path) -> Result<(), String> {
+    let mypy = |file: &str| {
+        let mut command = Command::new(python);
+        command
+            .args(["-m", "mypy", "--strict", "--no-incremental"])
+            .arg(crate_dir.join("tests/typing").join(file))
+            .current_dir(work_dir());
+        command
+    };
+    run(&mut mypy("uses_api.py"))?;
+    let misuse = mypy("misuses_api.py")
+        .output()
+        .map_err(|e| format!("could not run mypy: {e}"))?;
+    let report = String::from_utf8_lossy(&misuse.stdout);
+    if misuse.status.success() || !report.contains("[assignment]") || !report.contains("[arg-type]")
+    {
+        return Err(format!(
+            "mypy should reject tests/typing/misuses_api.py with 2 errors, said:\n{report}"
+        ));
+    }
+    eprintln!("python: mypy sees the types (misuses_api.py rejected as expected)");
+    Ok(())
 }
 
 struct Binaries {

@@ -126,20 +126,20 @@ type CredentialTuple = (String, String, String, i64, Option<String>, Vec<String>
 
 /// Credentials of a login profile, refreshed through login-io when fewer than 5 minutes remain.
 ///
-/// `environ` is a snapshot of `os.environ` taken under the GIL, so other Python threads changing
-/// the environment never race with the lookups login-io makes on its own threads.
+/// The environment is snapshotted while the GIL is held: `os.environ` writes (`putenv`) happen
+/// under the GIL, so no Python thread can change it while it is copied, and login-io's own
+/// threads then never read the live environment.
 #[pyfunction]
-#[pyo3(signature = (profile, config_file, environ))]
+#[pyo3(signature = (profile, config_file))]
 fn resolve_credentials(
     py: Python<'_>,
     profile: Option<String>,
     config_file: Option<PathBuf>,
-    environ: Vec<(String, String)>,
 ) -> PyResult<CredentialTuple> {
     let options = ResolveOptions {
         profile,
         config_file,
-        env: Some(Environment::from_pairs(environ)),
+        env: Some(Environment::from_process()),
         ..ResolveOptions::default()
     };
     let resolved = py

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
@@ -54,7 +53,7 @@ def get_credentials(
     Raises a subclass of :class:`aws_login.LoginError` with the same message the CLI prints.
     """
     access_key, secret_key, token, expires_at, account_id, warnings = _native.resolve_credentials(
-        profile, config_file, list(os.environ.items())
+        profile, config_file
     )
     for warning in warnings:
         logger.warning("%s", warning)

@@ -46,7 +46,7 @@ class ServiceError(LoginError):
     """The sign-in service answered with an error or an unreadable response."""
 
 def resolve_credentials(
-    profile: Optional[str], config_file: Optional[str], environ: List[Tuple[str, str]]
+    profile: Optional[str], config_file: Optional[str]
 ) -> Tuple[str, str, str, int, Optional[str], List[str]]:
     """(access key, secret key, session token, expiry as unix seconds, account id, warnings)."""
 
