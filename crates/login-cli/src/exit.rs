@@ -61,13 +61,19 @@ pub struct CommandError {
 
 impl CommandError {
     pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
-        CommandError { message: message.into(), code }
+        CommandError {
+            message: message.into(),
+            code,
+        }
     }
 }
 
 impl From<LoginIoError> for CommandError {
     fn from(e: LoginIoError) -> Self {
-        CommandError { code: ExitCode::for_kind(e.kind()), message: e.to_string() }
+        CommandError {
+            code: ExitCode::for_kind(e.kind()),
+            message: e.to_string(),
+        }
     }
 }
 

@@ -20,7 +20,11 @@ pub struct ExportCredentialsArgs {
 
 pub fn run(global: &GlobalArgs, args: &ExportCredentialsArgs) -> CommandResult {
     let format: ExportFormat =
-        args.format.parse().map_err(|e: login_core::credentials::UnknownExportFormat| CommandError::new(ExitCode::Usage, e.to_string()))?;
+        args.format
+            .parse()
+            .map_err(|e: login_core::credentials::UnknownExportFormat| {
+                CommandError::new(ExitCode::Usage, e.to_string())
+            })?;
     let resolved = login_io::resolve_credentials_blocking(&global.resolve_options())?;
     for warning in resolved.warnings() {
         eprintln!("aws-login: warning: {warning}");
@@ -30,5 +34,10 @@ pub fn run(global: &GlobalArgs, args: &ExportCredentialsArgs) -> CommandResult {
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| CommandError::new(ExitCode::Unexpected, format!("cannot write the credentials to stdout: {e}")))
+        .map_err(|e| {
+            CommandError::new(
+                ExitCode::Unexpected,
+                format!("cannot write the credentials to stdout: {e}"),
+            )
+        })
 }

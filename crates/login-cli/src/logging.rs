@@ -9,7 +9,9 @@ use tracing_subscriber::EnvFilter;
 pub fn init(debug: bool) {
     let filter = match std::env::var("AWS_LOGIN_LOG") {
         Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
-        _ if debug => EnvFilter::new("login_io=debug,login_core=debug,aws_login=debug,login_cli=debug"),
+        _ if debug => {
+            EnvFilter::new("login_io=debug,login_core=debug,aws_login=debug,login_cli=debug")
+        }
         _ => return,
     };
     let _ = tracing_subscriber::fmt()

@@ -3,7 +3,7 @@
 //! files that are login sessions (JSON with an `accessToken.accessKeyId`).
 
 use clap::Args;
-use login_io::{LogoutOutcome, LoginIoError};
+use login_io::{LoginIoError, LogoutOutcome};
 
 use crate::exit::{CommandError, CommandResult, ExitCode};
 use crate::GlobalArgs;
@@ -20,33 +20,61 @@ pub fn run(global: &GlobalArgs, args: &LogoutArgs) -> CommandResult {
     let options = global.resolve_options();
     if args.all {
         if global.profile.is_some() {
-            return Err(CommandError::new(ExitCode::Usage, "--all removes every cached login session; do not combine it with --profile"));
+            return Err(CommandError::new(
+                ExitCode::Usage,
+                "--all removes every cached login session; do not combine it with --profile",
+            ));
         }
         let removed = login_io::logout_all(&options)?;
-        let noun = if removed.removed == 1 { "session" } else { "sessions" };
-        println!("Removed {} cached login {noun} from {}.", removed.removed, removed.cache_dir.display());
+        let noun = if removed.removed == 1 {
+            "session"
+        } else {
+            "sessions"
+        };
+        println!(
+            "Removed {} cached login {noun} from {}.",
+            removed.removed,
+            removed.cache_dir.display()
+        );
         for (path, problem) in &removed.failed {
             eprintln!("warning: could not remove {}: {problem}", path.display());
         }
         return if removed.failed.is_empty() {
             Ok(())
         } else {
-            Err(CommandError::new(ExitCode::CacheWrite, format!("{} cached session file(s) could not be removed", removed.failed.len())))
+            Err(CommandError::new(
+                ExitCode::CacheWrite,
+                format!(
+                    "{} cached session file(s) could not be removed",
+                    removed.failed.len()
+                ),
+            ))
         };
     }
     match login_io::logout(&options) {
-        Ok(LogoutOutcome::Removed { profile, session, .. }) => {
-            println!("Logged out of profile '{profile}': removed the cached credentials of {session}.");
+        Ok(LogoutOutcome::Removed {
+            profile, session, ..
+        }) => {
+            println!(
+                "Logged out of profile '{profile}': removed the cached credentials of {session}."
+            );
             Ok(())
         }
-        Ok(LogoutOutcome::NothingCached { profile, session, path }) => {
+        Ok(LogoutOutcome::NothingCached {
+            profile,
+            session,
+            path,
+        }) => {
             eprintln!(
                 "warning: profile '{profile}' has no cached login session to remove ({session}; {} does not exist).",
                 path.display()
             );
             Ok(())
         }
-        Err(LoginIoError::NoLoginSession { profile, config_file }) => {
+        Err(LoginIoError::NoLoginSession {
+            profile,
+            config_file,
+        }) => {
             eprintln!(
                 "warning: profile '{profile}' in {} has no login_session; there is no login session to log out of.",
                 config_file.display()

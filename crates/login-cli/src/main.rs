@@ -52,7 +52,11 @@ impl GlobalArgs {
     /// Resolution options from the command line; everything else is discovered from the
     /// environment and the config file, like the AWS CLI does.
     pub fn resolve_options(&self) -> ResolveOptions {
-        ResolveOptions { profile: self.profile.clone(), region: self.region.clone(), ..ResolveOptions::default() }
+        ResolveOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            ..ResolveOptions::default()
+        }
     }
 }
 
@@ -71,7 +75,11 @@ fn main() -> std::process::ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return std::process::ExitCode::from(if e.use_stderr() { ExitCode::Usage as u8 } else { 0 });
+            return std::process::ExitCode::from(if e.use_stderr() {
+                ExitCode::Usage as u8
+            } else {
+                0
+            });
         }
     };
     logging::init(cli.global.debug);

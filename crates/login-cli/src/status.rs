@@ -26,7 +26,10 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
     let options = global.resolve_options();
     let statuses = if args.all {
         if global.profile.is_some() {
-            return Err(CommandError::new(ExitCode::Usage, "use either --profile or --all, not both"));
+            return Err(CommandError::new(
+                ExitCode::Usage,
+                "use either --profile or --all, not both",
+            ));
         }
         login_io::all_session_statuses(&options)?
     } else {
@@ -38,7 +41,9 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
         let doc = json!({ "profiles": profiles });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else if statuses.is_empty() {
-        println!("No profile has a login_session. Run `aws-login login --profile NAME` to create one.");
+        println!(
+            "No profile has a login_session. Run `aws-login login --profile NAME` to create one."
+        );
     } else {
         let now = OffsetDateTime::now_utc();
         let blocks: Vec<String> = statuses.iter().map(|s| to_text(s, now)).collect();
@@ -56,16 +61,28 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
 
 fn expires(health: &SessionHealth) -> Option<(OffsetDateTime, i64)> {
     match health {
-        SessionHealth::Active { expires_at, seconds_left }
-        | SessionHealth::RefreshDue { expires_at, seconds_left }
-        | SessionHealth::CredentialsExpired { expires_at, seconds_left } => Some((*expires_at, *seconds_left)),
+        SessionHealth::Active {
+            expires_at,
+            seconds_left,
+        }
+        | SessionHealth::RefreshDue {
+            expires_at,
+            seconds_left,
+        }
+        | SessionHealth::CredentialsExpired {
+            expires_at,
+            seconds_left,
+        } => Some((*expires_at, *seconds_left)),
         _ => None,
     }
 }
 
 fn to_json(s: &SessionStatus) -> Value {
     let (expires_at, seconds_left) = match expires(&s.health) {
-        Some((at, left)) => (Value::from(login_core::timefmt::format_expires_at(at)), Value::from(left)),
+        Some((at, left)) => (
+            Value::from(login_core::timefmt::format_expires_at(at)),
+            Value::from(left),
+        ),
         None => (Value::Null, Value::Null),
     };
     json!({
@@ -104,14 +121,22 @@ fn to_text(s: &SessionStatus, _now: OffsetDateTime) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Profile {}", s.profile);
     let _ = writeln!(out, "  session      {}", s.login_session);
-    let _ = writeln!(out, "  account      {}", s.account_id.as_deref().unwrap_or("unknown"));
+    let _ = writeln!(
+        out,
+        "  account      {}",
+        s.account_id.as_deref().unwrap_or("unknown")
+    );
     if let Some(region) = s.sign_in_region.as_ref().or(s.region.as_ref()) {
         let _ = writeln!(out, "  region       {region}");
     }
     let _ = writeln!(out, "  cache        {}", s.cache_file.display());
     if let Some((at, left)) = expires(&s.health) {
         let when = login_core::timefmt::format_expires_at(at);
-        let rel = if left > 0 { format!("in {}", human_duration(left)) } else { format!("{} ago", human_duration(left)) };
+        let rel = if left > 0 {
+            format!("in {}", human_duration(left))
+        } else {
+            format!("{} ago", human_duration(left))
+        };
         let _ = writeln!(out, "  credentials  expire {when} ({rel})");
     }
     let health = match &s.health {

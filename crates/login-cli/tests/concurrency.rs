@@ -28,17 +28,33 @@ fn thirty_two_processes_make_one_token_request() {
     let session = sandbox.login("dev", "alice");
     sandbox.set_seconds_left(&session, 60);
     // A slow token endpoint keeps the first refresher busy while the others arrive.
-    sandbox.mock.set_faults(FaultPlan { target: FaultTarget::Token, latency_ms: 300, ..Default::default() }).unwrap();
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            latency_ms: 300,
+            ..Default::default()
+        })
+        .unwrap();
 
     let children: Vec<Child> = (0..32).map(|_| spawn_export(&sandbox)).collect();
     let mut keys = Vec::new();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("credential_process JSON");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("credential_process JSON");
         keys.push(json["AccessKeyId"].as_str().unwrap().to_string());
     }
-    assert_eq!(sandbox.refresh_calls(), 1, "exactly one /v1/token call for 32 processes");
+    assert_eq!(
+        sandbox.refresh_calls(),
+        1,
+        "exactly one /v1/token call for 32 processes"
+    );
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 1, "every process got the refreshed credentials");
@@ -61,7 +77,14 @@ fn sigkill_mid_refresh_never_tears_the_cache() {
         // Vary how far the refresh gets before the kill: before the request, while the server
         // holds it, while the response is folded in and the file written.
         let latency = [0, 2, 5, 10][(round % 4) as usize];
-        sandbox.mock.set_faults(FaultPlan { target: FaultTarget::Token, latency_ms: latency, ..Default::default() }).unwrap();
+        sandbox
+            .mock
+            .set_faults(FaultPlan {
+                target: FaultTarget::Token,
+                latency_ms: latency,
+                ..Default::default()
+            })
+            .unwrap();
         let mut children: Vec<Child> = (0..3).map(|_| spawn_export(&sandbox)).collect();
         std::thread::sleep(Duration::from_millis(lifetime_ms * (round % 10) / 8));
         for child in &mut children {
@@ -73,20 +96,28 @@ fn sigkill_mid_refresh_never_tears_the_cache() {
             }
         }
         let bytes = std::fs::read(&session.cache_file).expect("the cache file always exists");
-        CacheEntry::from_json(&bytes).unwrap_or_else(|e| panic!("round {round}: cache torn after SIGKILL: {e}"));
+        CacheEntry::from_json(&bytes)
+            .unwrap_or_else(|e| panic!("round {round}: cache torn after SIGKILL: {e}"));
     }
     sandbox.mock.clear_faults();
     // Whatever state the kills left, the session still refreshes, and the next refresh sweeps
     // the temp files killed writers left.
     sandbox.set_seconds_left(&session, -1);
     let out = spawn_export(&sandbox).wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&sandbox.cache_dir)
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".tmp"))
         .collect();
-    assert!(leftovers.is_empty(), "temp files left behind: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "temp files left behind: {leftovers:?}"
+    );
     eprintln!("{completed} of 120 processes finished before their kill (one refresh takes ~{lifetime_ms} ms)");
 }

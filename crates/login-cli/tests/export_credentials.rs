@@ -12,7 +12,11 @@ use signin_mock::{FaultPlan, FaultTarget};
 use support::{Sandbox, Session};
 
 fn aws_login(sandbox: &Sandbox, args: &[&str]) -> Output {
-    sandbox.command(env!("CARGO_BIN_EXE_aws-login")).args(args).output().expect("aws-login runs")
+    sandbox
+        .command(env!("CARGO_BIN_EXE_aws-login"))
+        .args(args)
+        .output()
+        .expect("aws-login runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -25,7 +29,10 @@ fn stderr(o: &Output) -> String {
 
 /// The secrets in the session's cache file (none when it does not parse).
 fn secrets(session: &Session) -> Vec<String> {
-    let Some(json) = std::fs::read(&session.cache_file).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()) else {
+    let Some(json) = std::fs::read(&session.cache_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    else {
         return Vec::new();
     };
     [
@@ -44,12 +51,19 @@ fn secrets(session: &Session) -> Vec<String> {
 fn expect_failure(sandbox: &Sandbox, session: &Session, code: i32, needle: &str) -> String {
     let before = std::fs::read(&session.cache_file).ok();
     let secrets = secrets(session);
-    let out = aws_login(sandbox, &["export-credentials", "--profile", &session.profile]);
+    let out = aws_login(
+        sandbox,
+        &["export-credentials", "--profile", &session.profile],
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(code), "stderr: {err}");
     assert!(out.stdout.is_empty(), "nothing on stdout on failure");
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
-    assert_eq!(std::fs::read(&session.cache_file).ok(), before, "cache file untouched");
+    assert_eq!(
+        std::fs::read(&session.cache_file).ok(),
+        before,
+        "cache file untouched"
+    );
     for s in secrets {
         assert!(!err.contains(&s), "secret leaked: {err}");
     }
@@ -63,10 +77,23 @@ fn every_format_matches_the_cache_byte_for_byte() {
     let entry = CacheEntry::from_json(&std::fs::read(&session.cache_file).unwrap()).unwrap();
     let creds = entry.credentials();
     for format in ExportFormat::ALL {
-        let out = aws_login(&sandbox, &["export-credentials", "--profile", "dev", "--format", format.name()]);
+        let out = aws_login(
+            &sandbox,
+            &[
+                "export-credentials",
+                "--profile",
+                "dev",
+                "--format",
+                format.name(),
+            ],
+        );
         assert!(out.status.success(), "{format}: {}", stderr(&out));
         assert_eq!(stdout(&out), format.render(&creds), "{format}");
-        assert!(out.stderr.is_empty(), "{format}: quiet on success: {}", stderr(&out));
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: quiet on success: {}",
+            stderr(&out)
+        );
     }
     // The default format is `process`: the JSON credential_process expects.
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "dev"]);
@@ -75,9 +102,17 @@ fn every_format_matches_the_cache_byte_for_byte() {
     assert_eq!(json["AccessKeyId"], creds.access_key_id.as_str());
     assert_eq!(json["Expiration"], creds.expiration_iso());
     let text = stdout(&out);
-    assert!(text.starts_with("{\n  \"Version\": 1,\n  \"AccessKeyId\": "), "{text}");
+    assert!(
+        text.starts_with("{\n  \"Version\": 1,\n  \"AccessKeyId\": "),
+        "{text}"
+    );
     // Profile from the environment, like the AWS CLI.
-    let out = sandbox.command(env!("CARGO_BIN_EXE_aws-login")).env("AWS_PROFILE", "dev").arg("export-credentials").output().unwrap();
+    let out = sandbox
+        .command(env!("CARGO_BIN_EXE_aws-login"))
+        .env("AWS_PROFILE", "dev")
+        .arg("export-credentials")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sandbox.refresh_calls(), 0, "a fresh cache needs no network");
 }
@@ -87,11 +122,17 @@ fn expiring_session_is_refreshed_once_and_written_back() {
     let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
     sandbox.set_seconds_left(&session, 200);
-    let out = aws_login(&sandbox, &["export-credentials", "--profile", "dev", "--format", "env"]);
+    let out = aws_login(
+        &sandbox,
+        &["export-credentials", "--profile", "dev", "--format", "env"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sandbox.refresh_calls(), 1);
     let entry = CacheEntry::from_json(&std::fs::read(&session.cache_file).unwrap()).unwrap();
-    assert!(stdout(&out).contains(&format!("export AWS_ACCESS_KEY_ID={}\n", entry.access_token.access_key_id)));
+    assert!(stdout(&out).contains(&format!(
+        "export AWS_ACCESS_KEY_ID={}\n",
+        entry.access_token.access_key_id
+    )));
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "dev"]);
     assert!(out.status.success());
     assert_eq!(sandbox.refresh_calls(), 1, "the rewritten cache is fresh");
@@ -108,12 +149,40 @@ fn error_rows_have_their_message_and_exit_code() {
     assert!(err.contains("SignInLocalDevelopmentAccess"), "{err}");
     sandbox.mock.set_can_create_token("alice", true).unwrap();
 
-    sandbox.mock.set_faults(FaultPlan { target: FaultTarget::Token, error_status: Some(500), error_count: 100, ..Default::default() }).unwrap();
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            error_status: Some(500),
+            error_count: 100,
+            ..Default::default()
+        })
+        .unwrap();
     expect_failure(&sandbox, &session, 7, "could not refresh");
-    sandbox.mock.set_faults(FaultPlan { target: FaultTarget::Token, error_status: Some(429), error_count: 100, ..Default::default() }).unwrap();
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            error_status: Some(429),
+            error_count: 100,
+            ..Default::default()
+        })
+        .unwrap();
     expect_failure(&sandbox, &session, 7, "throttl");
-    sandbox.mock.set_faults(FaultPlan { target: FaultTarget::Token, drop_count: 100, ..Default::default() }).unwrap();
-    expect_failure(&sandbox, &session, 6, &format!("127.0.0.1:{}", sandbox.mock.port()));
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            drop_count: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    expect_failure(
+        &sandbox,
+        &session,
+        6,
+        &format!("127.0.0.1:{}", sandbox.mock.port()),
+    );
     sandbox.mock.clear_faults();
 
     let mut json = sandbox.read_cache(&session);
@@ -141,7 +210,11 @@ fn missing_and_unusable_caches_say_to_log_in_again() {
     for (name, contents) in [
         ("empty", String::new()),
         ("truncated", good[..good.len() - 10].to_string()),
-        ("wrong type", good.replacen("\"accessToken\": {", "\"accessToken\": [{", 1).replacen("}, \"tokenType\"", "}], \"tokenType\"", 1)),
+        (
+            "wrong type",
+            good.replacen("\"accessToken\": {", "\"accessToken\": [{", 1)
+                .replacen("}, \"tokenType\"", "}], \"tokenType\"", 1),
+        ),
         ("missing field", {
             let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
             v.as_object_mut().unwrap().remove("refreshToken");
@@ -155,15 +228,27 @@ fn missing_and_unusable_caches_say_to_log_in_again() {
     std::fs::remove_file(&session.cache_file).unwrap();
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "dev"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("No cached login session"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No cached login session"),
+        "{}",
+        stderr(&out)
+    );
 
     sandbox.add_profile("keys", &[("aws_access_key_id", "AKIAEXAMPLE")]);
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "keys"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("has no login_session"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no login_session"),
+        "{}",
+        stderr(&out)
+    );
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "nowhere"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("could not be found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not be found"),
+        "{}",
+        stderr(&out)
+    );
     let out = aws_login(&sandbox, &["export-credentials", "--format", "yaml"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -174,34 +259,67 @@ fn logout_removes_only_login_sessions() {
     let dev = sandbox.login("dev", "alice");
     let ops = sandbox.login("ops", "admin");
     let unrelated = sandbox.cache_dir.join("not-a-session.json");
-    std::fs::write(&unrelated, r#"{"startUrl": "https://example.awsapps.com/start"}"#).unwrap();
+    std::fs::write(
+        &unrelated,
+        r#"{"startUrl": "https://example.awsapps.com/start"}"#,
+    )
+    .unwrap();
     let notes = sandbox.cache_dir.join("notes.txt");
     std::fs::write(&notes, "keep me").unwrap();
 
     let out = aws_login(&sandbox, &["logout", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Logged out of profile 'dev'"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Logged out of profile 'dev'"),
+        "{}",
+        stdout(&out)
+    );
     assert!(!dev.cache_file.exists());
-    assert!(std::fs::read_to_string(&sandbox.config_file).unwrap().contains(&format!("login_session = {}", dev.arn)), "login_session stays");
+    assert!(
+        std::fs::read_to_string(&sandbox.config_file)
+            .unwrap()
+            .contains(&format!("login_session = {}", dev.arn)),
+        "login_session stays"
+    );
 
     let out = aws_login(&sandbox, &["logout", "--profile", "dev"]);
     assert!(out.status.success());
-    assert!(stderr(&out).contains("warning: profile 'dev' has no cached login session"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: profile 'dev' has no cached login session"),
+        "{}",
+        stderr(&out)
+    );
 
     sandbox.add_profile("plain", &[("region", "us-east-1")]);
     let out = aws_login(&sandbox, &["logout", "--profile", "plain"]);
     assert!(out.status.success());
-    assert!(stderr(&out).contains("warning: profile 'plain'") && stderr(&out).contains("no login_session"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: profile 'plain'")
+            && stderr(&out).contains("no login_session"),
+        "{}",
+        stderr(&out)
+    );
 
     let again = sandbox.login("dev", "alice");
     assert!(again.cache_file.exists() && ops.cache_file.exists());
     let out = aws_login(&sandbox, &["logout", "--all"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("Removed 2 cached login sessions"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("Removed 2 cached login sessions"),
+        "{}",
+        stdout(&out)
+    );
     assert!(!again.cache_file.exists() && !ops.cache_file.exists());
-    assert!(unrelated.exists() && notes.exists(), "other files are left alone");
+    assert!(
+        unrelated.exists() && notes.exists(),
+        "other files are left alone"
+    );
     let out = aws_login(&sandbox, &["logout", "--all"]);
-    assert!(stdout(&out).starts_with("Removed 0 cached login sessions"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("Removed 0 cached login sessions"),
+        "{}",
+        stdout(&out)
+    );
 
     // After logout the provider says to log in again.
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "dev"]);
@@ -219,7 +337,10 @@ fn status_shows_sessions_without_secrets() {
     let out = aws_login(&sandbox, &["status", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains(&dev.arn) && text.contains("111122223333") && text.contains("active"), "{text}");
+    assert!(
+        text.contains(&dev.arn) && text.contains("111122223333") && text.contains("active"),
+        "{text}"
+    );
 
     let out = aws_login(&sandbox, &["status", "--all", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -252,10 +373,16 @@ fn debug_logs_the_flow_without_secrets() {
     let session = sandbox.login("dev", "alice");
     sandbox.set_seconds_left(&session, -1);
     let old = secrets(&session);
-    let out = aws_login(&sandbox, &["export-credentials", "--profile", "dev", "--debug"]);
+    let out = aws_login(
+        &sandbox,
+        &["export-credentials", "--profile", "dev", "--debug"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let log = stderr(&out);
-    assert!(log.contains("refreshing the login session") && log.contains("/v1/token"), "{log}");
+    assert!(
+        log.contains("refreshing the login session") && log.contains("/v1/token"),
+        "{log}"
+    );
     for s in old.into_iter().chain(secrets(&session)) {
         assert!(!log.contains(&s), "debug log leaks a secret: {log}");
     }

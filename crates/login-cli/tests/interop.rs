@@ -48,12 +48,17 @@ fn check(out: &Output, what: &str) -> String {
 }
 
 fn last_json_line(stdout: &str) -> serde_json::Value {
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON in output: {stdout}"));
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON in output: {stdout}"));
     serde_json::from_str(line).unwrap()
 }
 
 fn cached_key(session: &Session) -> String {
-    let entry = CacheEntry::from_json(&std::fs::read(&session.cache_file).unwrap()).expect("cache parses");
+    let entry =
+        CacheEntry::from_json(&std::fs::read(&session.cache_file).unwrap()).expect("cache parses");
     entry.access_token.access_key_id
 }
 
@@ -61,8 +66,13 @@ fn cached_key(session: &Session) -> String {
 fn aws_login_refreshes(sandbox: &Sandbox, session: &Session) -> String {
     let before = sandbox.refresh_calls();
     sandbox.set_seconds_left(session, 60);
-    let out = sandbox.command(env!("CARGO_BIN_EXE_aws-login")).args(["export-credentials", "--profile", &session.profile]).output().unwrap();
-    let json: serde_json::Value = serde_json::from_str(&check(&out, "aws-login export-credentials")).unwrap();
+    let out = sandbox
+        .command(env!("CARGO_BIN_EXE_aws-login"))
+        .args(["export-credentials", "--profile", &session.profile])
+        .output()
+        .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&check(&out, "aws-login export-credentials")).unwrap();
     assert_eq!(sandbox.refresh_calls(), before + 1, "aws-login refreshed");
     let key = json["AccessKeyId"].as_str().unwrap().to_string();
     assert_eq!(key, cached_key(session), "aws-login wrote what it printed");
@@ -85,7 +95,9 @@ print(json.dumps({"botocore": botocore.__version__, "method": creds.method, "acc
 
 #[test]
 fn botocore_and_aws_login_refresh_each_others_sessions() {
-    let Some(python) = peer("AWS_LOGIN_TEST_PYTHON") else { return };
+    let Some(python) = peer("AWS_LOGIN_TEST_PYTHON") else {
+        return;
+    };
     let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
 
@@ -93,24 +105,57 @@ fn botocore_and_aws_login_refresh_each_others_sessions() {
     let ours = aws_login_refreshes(&sandbox, &session);
     sandbox.set_seconds_left(&session, 60);
     let before = sandbox.refresh_calls();
-    let out = sandbox.command(&python).args(["-c", BOTOCORE_SCRIPT]).env("AWS_EC2_METADATA_DISABLED", "true").output().unwrap();
+    let out = sandbox
+        .command(&python)
+        .args(["-c", BOTOCORE_SCRIPT])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
     let result = last_json_line(&check(&out, "botocore resolve"));
-    assert_eq!(result["method"], "login", "botocore used its login provider: {result}");
-    assert_eq!(sandbox.refresh_calls(), before + 1, "botocore refreshed the session aws-login wrote: {result}");
+    assert_eq!(
+        result["method"], "login",
+        "botocore used its login provider: {result}"
+    );
+    assert_eq!(
+        sandbox.refresh_calls(),
+        before + 1,
+        "botocore refreshed the session aws-login wrote: {result}"
+    );
     let theirs = result["access_key"].as_str().unwrap().to_string();
     assert_ne!(theirs, ours);
-    assert_eq!(theirs, cached_key(&session), "botocore wrote its refresh back");
-    assert_eq!(result["arn"], support::ALICE_ARN, "GetCallerIdentity on signin-mock's STS: {result}");
+    assert_eq!(
+        theirs,
+        cached_key(&session),
+        "botocore wrote its refresh back"
+    );
+    assert_eq!(
+        result["arn"],
+        support::ALICE_ARN,
+        "GetCallerIdentity on signin-mock's STS: {result}"
+    );
     assert_eq!(result["account"], "111122223333");
 
     // 2. aws-login refreshes the file botocore wrote; botocore then uses it without a refresh.
     let ours_again = aws_login_refreshes(&sandbox, &session);
     assert_ne!(ours_again, theirs);
     let before = sandbox.refresh_calls();
-    let out = sandbox.command(&python).args(["-c", BOTOCORE_SCRIPT]).env("AWS_EC2_METADATA_DISABLED", "true").output().unwrap();
+    let out = sandbox
+        .command(&python)
+        .args(["-c", BOTOCORE_SCRIPT])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
     let result = last_json_line(&check(&out, "botocore resolve"));
-    assert_eq!(result["access_key"], ours_again.as_str(), "botocore read what aws-login wrote");
-    assert_eq!(sandbox.refresh_calls(), before, "a fresh file needs no refresh");
+    assert_eq!(
+        result["access_key"],
+        ours_again.as_str(),
+        "botocore read what aws-login wrote"
+    );
+    assert_eq!(
+        sandbox.refresh_calls(),
+        before,
+        "a fresh file needs no refresh"
+    );
 }
 
 const NODE_SCRIPT: &str = r#"
@@ -127,28 +172,55 @@ const { STSClient, GetCallerIdentityCommand } = require("@aws-sdk/client-sts");
 
 #[test]
 fn js_sdk_and_aws_login_refresh_each_others_sessions() {
-    let Some(node_modules) = peer("AWS_LOGIN_TEST_NODE_MODULES") else { return };
+    let Some(node_modules) = peer("AWS_LOGIN_TEST_NODE_MODULES") else {
+        return;
+    };
     let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
     let node = |sandbox: &Sandbox| {
-        sandbox.command("node").args(["-e", NODE_SCRIPT]).env("NODE_PATH", &node_modules).output().expect("node runs")
+        sandbox
+            .command("node")
+            .args(["-e", NODE_SCRIPT])
+            .env("NODE_PATH", &node_modules)
+            .output()
+            .expect("node runs")
     };
 
     let ours = aws_login_refreshes(&sandbox, &session);
     sandbox.set_seconds_left(&session, 60);
     let before = sandbox.refresh_calls();
     let result = last_json_line(&check(&node(&sandbox), "JS SDK resolve"));
-    assert_eq!(sandbox.refresh_calls(), before + 1, "the JS SDK refreshed the session aws-login wrote: {result}");
+    assert_eq!(
+        sandbox.refresh_calls(),
+        before + 1,
+        "the JS SDK refreshed the session aws-login wrote: {result}"
+    );
     let theirs = result["accessKeyId"].as_str().unwrap().to_string();
     assert_ne!(theirs, ours);
-    assert_eq!(theirs, cached_key(&session), "the JS SDK wrote its refresh back");
-    assert_eq!(result["arn"], support::ALICE_ARN, "GetCallerIdentity on signin-mock's STS: {result}");
+    assert_eq!(
+        theirs,
+        cached_key(&session),
+        "the JS SDK wrote its refresh back"
+    );
+    assert_eq!(
+        result["arn"],
+        support::ALICE_ARN,
+        "GetCallerIdentity on signin-mock's STS: {result}"
+    );
     assert_eq!(result["account"], "111122223333");
 
     // The JS SDK writes pretty JSON with millisecond times; aws-login reads and refreshes it.
     let ours_again = aws_login_refreshes(&sandbox, &session);
     let before = sandbox.refresh_calls();
     let result = last_json_line(&check(&node(&sandbox), "JS SDK resolve"));
-    assert_eq!(result["accessKeyId"], ours_again.as_str(), "the JS SDK read what aws-login wrote");
-    assert_eq!(sandbox.refresh_calls(), before, "a fresh file needs no refresh");
+    assert_eq!(
+        result["accessKeyId"],
+        ours_again.as_str(),
+        "the JS SDK read what aws-login wrote"
+    );
+    assert_eq!(
+        sandbox.refresh_calls(),
+        before,
+        "a fresh file needs no refresh"
+    );
 }

@@ -70,8 +70,15 @@ impl CacheStore {
     /// write, fsync, rename, fsync the directory.
     pub fn write_atomic(&self, path: &Path, contents: &[u8]) -> io::Result<()> {
         self.ensure_dir()?;
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache.json");
-        let temp = self.dir.join(format!(".{file_name}.{}.{:08x}.tmp", std::process::id(), rand::random::<u32>()));
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("cache.json");
+        let temp = self.dir.join(format!(
+            ".{file_name}.{}.{:08x}.tmp",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
         let result = (|| {
             let mut file = create_private(&temp)?;
             file.write_all(contents)?;
@@ -91,7 +98,9 @@ impl CacheStore {
     /// only while holding that file's lock: then no live writer of ours owns one.
     pub fn sweep_stale_temps(&self, file_name: &str) {
         let prefix = format!(".{file_name}.");
-        let Ok(entries) = fs::read_dir(&self.dir) else { return };
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
@@ -135,25 +144,47 @@ impl CacheStore {
         let deadline = Instant::now() + timeout;
         let guard = match tokio::time::timeout(timeout, in_process.lock_owned()).await {
             Ok(g) => g,
-            Err(_) => return Err(LockError::TimedOut { path: lock_path(path), waited: timeout }),
+            Err(_) => {
+                return Err(LockError::TimedOut {
+                    path: lock_path(path),
+                    waited: timeout,
+                })
+            }
         };
-        self.ensure_dir().map_err(|source| LockError::Io { path: self.dir.clone(), source })?;
+        self.ensure_dir().map_err(|source| LockError::Io {
+            path: self.dir.clone(),
+            source,
+        })?;
         let lock_file_path = lock_path(path);
-        let file = open_lock_file(&lock_file_path).map_err(|source| LockError::Io { path: lock_file_path.clone(), source })?;
+        let file = open_lock_file(&lock_file_path).map_err(|source| LockError::Io {
+            path: lock_file_path.clone(),
+            source,
+        })?;
         let mut pause = Duration::from_millis(2);
         loop {
             match file.try_lock_exclusive() {
                 Ok(true) => break,
                 Ok(false) => {}
-                Err(source) => return Err(LockError::Io { path: lock_file_path, source }),
+                Err(source) => {
+                    return Err(LockError::Io {
+                        path: lock_file_path,
+                        source,
+                    })
+                }
             }
             if Instant::now() >= deadline {
-                return Err(LockError::TimedOut { path: lock_file_path, waited: timeout });
+                return Err(LockError::TimedOut {
+                    path: lock_file_path,
+                    waited: timeout,
+                });
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_millis(50));
         }
-        Ok(CacheLock { file, _in_process: guard })
+        Ok(CacheLock {
+            file,
+            _in_process: guard,
+        })
     }
 }
 
@@ -182,14 +213,20 @@ pub enum LockError {
 
 /// `.<name>.lock` beside the cache file.
 pub fn lock_path(path: &Path) -> PathBuf {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache.json");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("cache.json");
     let stem = name.strip_suffix(".json").unwrap_or(name);
     path.with_file_name(format!(".{stem}.lock"))
 }
 
 fn in_process_mutex(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Weak<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let mut map = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut map = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     map.retain(|_, weak| weak.strong_count() > 0);
     if let Some(existing) = map.get(path).and_then(Weak::upgrade) {
         return existing;
@@ -246,11 +283,28 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(fs::metadata(store.dir()).unwrap().permissions().mode() & 0o777, 0o700);
-            assert_eq!(fs::metadata(tmp.path().join("a")).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            assert_eq!(
+                fs::metadata(store.dir()).unwrap().permissions().mode() & 0o777,
+                0o700
+            );
+            assert_eq!(
+                fs::metadata(tmp.path().join("a"))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777,
+                0o700
+            );
         }
-        let leftovers: Vec<_> = fs::read_dir(store.dir()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(store.dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(leftovers.len(), 1, "no temp files left: {leftovers:?}");
     }
 
@@ -258,13 +312,21 @@ mod tests {
     fn json_files_and_sweep() {
         let tmp = tempfile::tempdir().unwrap();
         let store = CacheStore::new(tmp.path());
-        assert!(CacheStore::new(tmp.path().join("none")).json_files().unwrap().is_empty());
+        assert!(CacheStore::new(tmp.path().join("none"))
+            .json_files()
+            .unwrap()
+            .is_empty());
         fs::write(tmp.path().join("b.json"), "{}").unwrap();
         fs::write(tmp.path().join("a.json"), "{}").unwrap();
         fs::write(tmp.path().join(".a.lock"), "").unwrap();
         fs::write(tmp.path().join(".a.json.1.0.tmp"), "half").unwrap();
         fs::create_dir(tmp.path().join("d.json")).unwrap();
-        let names: Vec<_> = store.json_files().unwrap().iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+        let names: Vec<_> = store
+            .json_files()
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["a.json", "b.json"]);
         store.sweep_stale_temps("a.json");
         assert!(!tmp.path().join(".a.json.1.0.tmp").exists());
@@ -274,7 +336,10 @@ mod tests {
 
     #[test]
     fn lock_path_is_hidden_sibling() {
-        assert_eq!(lock_path(Path::new("/c/abc.json")), PathBuf::from("/c/.abc.lock"));
+        assert_eq!(
+            lock_path(Path::new("/c/abc.json")),
+            PathBuf::from("/c/.abc.lock")
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -286,7 +351,10 @@ mod tests {
         // A second descriptor in this process conflicts with flock just like another process.
         let other = open_lock_file(&lock_path(&path)).unwrap();
         assert!(!other.try_lock_exclusive().unwrap());
-        let err = store.lock(&path, Duration::from_millis(50)).await.unwrap_err();
+        let err = store
+            .lock(&path, Duration::from_millis(50))
+            .await
+            .unwrap_err();
         assert!(matches!(err, LockError::TimedOut { .. }), "{err}");
         drop(held);
         assert!(other.try_lock_exclusive().unwrap());

@@ -89,16 +89,30 @@ pub enum LoginIoError {
     Config { message: String },
 
     #[error("The config profile '{profile}' could not be found in {}. Run `{}` to sign in and create it, or choose another profile with --profile or AWS_PROFILE.", config_file.display(), login_hint(profile))]
-    ProfileNotFound { profile: String, config_file: PathBuf },
+    ProfileNotFound {
+        profile: String,
+        config_file: PathBuf,
+    },
 
     #[error("Profile '{profile}' in {} has no login_session, so it is not a login profile. Run `{}` to sign in with your console credentials.", config_file.display(), login_hint(profile))]
-    NoLoginSession { profile: String, config_file: PathBuf },
+    NoLoginSession {
+        profile: String,
+        config_file: PathBuf,
+    },
 
     #[error("No cached login session for profile '{profile}' (session {session}): {} does not exist. Run `{}` to sign in again.", path.display(), login_hint(profile))]
-    CacheMissing { profile: String, session: String, path: PathBuf },
+    CacheMissing {
+        profile: String,
+        session: String,
+        path: PathBuf,
+    },
 
     #[error("The cached login session for profile '{profile}' cannot be used: {detail} ({}). The file was left as it is. Run `{}` to sign in again.", path.display(), login_hint(profile))]
-    CacheCorrupt { profile: String, path: PathBuf, detail: String },
+    CacheCorrupt {
+        profile: String,
+        path: PathBuf,
+        detail: String,
+    },
 
     #[error("The login session for profile '{profile}' has expired ({code}). Run `{}` to sign in again.", login_hint(profile))]
     SessionExpired { profile: String, code: String },
@@ -110,13 +124,27 @@ pub enum LoginIoError {
     InsufficientPermissions { profile: String, session: String },
 
     #[error("The AWS Sign-In service at {host} rejected the token request for profile '{profile}' with HTTP {status}{}{}. Run `{}` to sign in again; if it keeps failing, report it with the output of --debug.", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(), message.as_deref().map(|m| format!(": {m}")).unwrap_or_default(), login_hint(profile))]
-    ServiceRejected { profile: String, host: String, status: u16, code: Option<String>, message: Option<String> },
+    ServiceRejected {
+        profile: String,
+        host: String,
+        status: u16,
+        code: Option<String>,
+        message: Option<String>,
+    },
 
     #[error("The AWS Sign-In service at {host} could not refresh the session for profile '{profile}': {detail}. The cached session was left as it is; try again in a moment.")]
-    ServiceUnavailable { profile: String, host: String, detail: String },
+    ServiceUnavailable {
+        profile: String,
+        host: String,
+        detail: String,
+    },
 
     #[error("Could not reach the AWS Sign-In service to refresh profile '{profile}': {detail}. Check your network connection{}; the cached session was left as it is.", proxy_hint(proxy.as_deref()))]
-    Network { profile: String, detail: String, proxy: Option<String> },
+    Network {
+        profile: String,
+        detail: String,
+        proxy: Option<String>,
+    },
 
     #[error("Could not update the login cache {}: {detail}. Check that the directory is writable (AWS_LOGIN_CACHE_DIRECTORY sets its location).", path.display())]
     CacheWrite { path: PathBuf, detail: String },
@@ -148,7 +176,9 @@ impl LoginIoError {
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        LoginIoError::Config { message: message.into() }
+        LoginIoError::Config {
+            message: message.into(),
+        }
     }
 }
 
@@ -158,14 +188,31 @@ mod tests {
 
     #[test]
     fn messages_say_what_to_do() {
-        let e = LoginIoError::SessionExpired { profile: "dev".into(), code: "TOKEN_EXPIRED".into() };
-        assert!(e.to_string().contains("aws-login login --profile dev"), "{e}");
+        let e = LoginIoError::SessionExpired {
+            profile: "dev".into(),
+            code: "TOKEN_EXPIRED".into(),
+        };
+        assert!(
+            e.to_string().contains("aws-login login --profile dev"),
+            "{e}"
+        );
         assert!(e.kind().needs_login());
-        let e = LoginIoError::InsufficientPermissions { profile: "default".into(), session: "arn:aws:iam::1:user/a".into() };
+        let e = LoginIoError::InsufficientPermissions {
+            profile: "default".into(),
+            session: "arn:aws:iam::1:user/a".into(),
+        };
         let text = e.to_string();
-        assert!(text.contains("signin:CreateOAuth2Token") && text.contains("SignInLocalDevelopmentAccess"), "{text}");
+        assert!(
+            text.contains("signin:CreateOAuth2Token")
+                && text.contains("SignInLocalDevelopmentAccess"),
+            "{text}"
+        );
         assert!(text.contains("`aws-login login`"), "{text}");
-        let e = LoginIoError::Network { profile: "p".into(), detail: "could not reach h".into(), proxy: Some("http://proxy:3128/".into()) };
+        let e = LoginIoError::Network {
+            profile: "p".into(),
+            detail: "could not reach h".into(),
+            proxy: Some("http://proxy:3128/".into()),
+        };
         assert!(e.to_string().contains("http://proxy:3128/"));
         assert_eq!(e.kind(), ErrorKind::Network);
     }

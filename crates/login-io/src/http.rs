@@ -57,12 +57,23 @@ pub enum HttpError {
     BadUrl { url: String, reason: String },
     /// No response after every attempt.
     #[error("{}", transport_message(host, proxy.as_deref(), *attempts, cause))]
-    Transport { host: String, proxy: Option<String>, attempts: u32, cause: String },
+    Transport {
+        host: String,
+        proxy: Option<String>,
+        attempts: u32,
+        cause: String,
+    },
 }
 
 fn transport_message(host: &str, proxy: Option<&str>, attempts: u32, cause: &str) -> String {
-    let via = proxy.map(|p| format!(" through the proxy {p}")).unwrap_or_default();
-    let tries = if attempts == 1 { "1 attempt".to_string() } else { format!("{attempts} attempts") };
+    let via = proxy
+        .map(|p| format!(" through the proxy {p}"))
+        .unwrap_or_default();
+    let tries = if attempts == 1 {
+        "1 attempt".to_string()
+    } else {
+        format!("{attempts} attempts")
+    };
     format!("could not reach {host}{via} ({tries}): {cause}")
 }
 
@@ -92,15 +103,27 @@ impl SigninHttp {
         }
         let no_proxy = reqwest::NoProxy::from_string(&settings.proxy.no_proxy_with_loopback());
         if let Some(p) = &settings.proxy.https {
-            let proxy = reqwest::Proxy::https(p).map_err(|e| HttpError::Proxy { proxy: redact_url_userinfo(p), reason: e.to_string() })?;
+            let proxy = reqwest::Proxy::https(p).map_err(|e| HttpError::Proxy {
+                proxy: redact_url_userinfo(p),
+                reason: e.to_string(),
+            })?;
             builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
         }
         if let Some(p) = &settings.proxy.http {
-            let proxy = reqwest::Proxy::http(p).map_err(|e| HttpError::Proxy { proxy: redact_url_userinfo(p), reason: e.to_string() })?;
+            let proxy = reqwest::Proxy::http(p).map_err(|e| HttpError::Proxy {
+                proxy: redact_url_userinfo(p),
+                reason: e.to_string(),
+            })?;
             builder = builder.proxy(proxy.no_proxy(no_proxy));
         }
-        let client = builder.build().map_err(|e| HttpError::Setup(error_chain(&e)))?;
-        Ok(SigninHttp { client, proxy: settings.proxy.clone(), policy })
+        let client = builder
+            .build()
+            .map_err(|e| HttpError::Setup(error_chain(&e)))?;
+        Ok(SigninHttp {
+            client,
+            proxy: settings.proxy.clone(),
+            policy,
+        })
     }
 
     /// Sends the request `make` builds, retrying 429, 5xx and transport failures with jittered
@@ -118,17 +141,31 @@ impl SigninHttp {
             let request = make(server_now())?;
             let url = match url::Url::parse(&request.url) {
                 Ok(u) => u,
-                Err(e) => return Ok(Err(HttpError::BadUrl { url: request.url.clone(), reason: e.to_string() })),
+                Err(e) => {
+                    return Ok(Err(HttpError::BadUrl {
+                        url: request.url.clone(),
+                        reason: e.to_string(),
+                    }))
+                }
             };
             let started = std::time::Instant::now();
             let outcome = self.send_once(&url, &request).await;
             match outcome {
                 Ok(response) => {
                     tracing::debug!(status = response.status, elapsed_ms = started.elapsed().as_millis() as u64, url = %url, "token endpoint answered");
-                    let skew_changed = observe_server_date(response.header("date"), SystemTime::now()) != signed_with_skew;
+                    let skew_changed =
+                        observe_server_date(response.header("date"), SystemTime::now())
+                            != signed_with_skew;
                     let status = response.status;
-                    if (400..500).contains(&status) && status != 429 && skew_changed && !resigned_for_skew {
-                        tracing::debug!(skew_secs = clock_skew_secs(), "local clock is off; signing again with the server's time");
+                    if (400..500).contains(&status)
+                        && status != 429
+                        && skew_changed
+                        && !resigned_for_skew
+                    {
+                        tracing::debug!(
+                            skew_secs = clock_skew_secs(),
+                            "local clock is off; signing again with the server's time"
+                        );
                         resigned_for_skew = true;
                         attempt -= 1;
                         continue;
@@ -137,8 +174,15 @@ impl SigninHttp {
                     if !retryable || attempt >= self.policy.max_attempts {
                         return Ok(Ok(response));
                     }
-                    let wait = retry_after(&response).unwrap_or_else(|| self.backoff(attempt)).min(self.policy.max_backoff);
-                    tracing::debug!(status, attempt, wait_ms = wait.as_millis() as u64, "retrying token request");
+                    let wait = retry_after(&response)
+                        .unwrap_or_else(|| self.backoff(attempt))
+                        .min(self.policy.max_backoff);
+                    tracing::debug!(
+                        status,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying token request"
+                    );
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
@@ -163,9 +207,17 @@ impl SigninHttp {
         }
     }
 
-    async fn send_once(&self, url: &url::Url, request: &HttpRequest) -> Result<HttpResponse, reqwest::Error> {
-        let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::POST);
-        let mut builder = self.client.request(method, url.clone()).body(request.body.clone());
+    async fn send_once(
+        &self,
+        url: &url::Url,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, reqwest::Error> {
+        let method =
+            reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let mut builder = self
+            .client
+            .request(method, url.clone())
+            .body(request.body.clone());
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -177,12 +229,20 @@ impl SigninHttp {
             .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
             .collect();
         let body = response.bytes().await?.to_vec();
-        Ok(HttpResponse { status, headers, body })
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Full jitter: uniform in [0, min(max, base·2^(attempt-1))].
     fn backoff(&self, attempt: u32) -> Duration {
-        let cap = self.policy.base_backoff.saturating_mul(1u32 << attempt.saturating_sub(1).min(16)).min(self.policy.max_backoff);
+        let cap = self
+            .policy
+            .base_backoff
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.policy.max_backoff);
         cap.mul_f64(rand::random::<f64>())
     }
 
@@ -192,15 +252,28 @@ impl SigninHttp {
 }
 
 fn retry_after(response: &HttpResponse) -> Option<Duration> {
-    response.header("retry-after")?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    response
+        .header("retry-after")?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpError> {
-    let bytes = std::fs::read(path).map_err(|e| HttpError::CaBundle { path: path.to_path_buf(), reason: e.to_string() })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&bytes)
-        .map_err(|e| HttpError::CaBundle { path: path.to_path_buf(), reason: error_chain(&e) })?;
+    let bytes = std::fs::read(path).map_err(|e| HttpError::CaBundle {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| HttpError::CaBundle {
+        path: path.to_path_buf(),
+        reason: error_chain(&e),
+    })?;
     if certs.is_empty() {
-        return Err(HttpError::CaBundle { path: path.to_path_buf(), reason: "no PEM certificates in the file".into() });
+        return Err(HttpError::CaBundle {
+            path: path.to_path_buf(),
+            reason: "no PEM certificates in the file".into(),
+        });
     }
     Ok(certs)
 }
@@ -260,7 +333,11 @@ pub fn observe_server_date(date: Option<&str>, local_now: SystemTime) -> i64 {
         Ok(ahead) => ahead.as_secs() as i64,
         Err(behind) => -(behind.duration().as_secs() as i64),
     };
-    let skew = if diff.abs() >= SKEW_THRESHOLD_SECS { diff } else { 0 };
+    let skew = if diff.abs() >= SKEW_THRESHOLD_SECS {
+        diff
+    } else {
+        0
+    };
     CLOCK_SKEW_SECS.store(skew, Ordering::Relaxed);
     skew
 }
@@ -296,11 +373,19 @@ mod tests {
     fn bad_ca_bundle_names_the_file() {
         let tmp = tempfile::tempdir().unwrap();
         let missing = tmp.path().join("nope.pem");
-        let err = SigninHttp::new(&HttpSettings { ca_bundle: Some(missing.clone()), ..Default::default() }).unwrap_err();
+        let err = SigninHttp::new(&HttpSettings {
+            ca_bundle: Some(missing.clone()),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(err.to_string().contains("nope.pem"), "{err}");
         let empty = tmp.path().join("empty.pem");
         std::fs::write(&empty, "not a cert").unwrap();
-        let err = SigninHttp::new(&HttpSettings { ca_bundle: Some(empty), ..Default::default() }).unwrap_err();
+        let err = SigninHttp::new(&HttpSettings {
+            ca_bundle: Some(empty),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(err.to_string().contains("empty.pem"), "{err}");
     }
 }

@@ -44,5 +44,8 @@ pub mod settings;
 pub use error::{ErrorKind, LoginIoError};
 pub use profile::{login_profiles, LoginProfile, LoginProfileContext, ResolveOptions};
 pub use resolve::{resolve_credentials, resolve_credentials_blocking, ResolvedCredentials};
-pub use session::{all_session_statuses, logout, logout_all, session_status, LogoutAll, LogoutOutcome, SessionHealth, SessionStatus};
+pub use session::{
+    all_session_statuses, logout, logout_all, session_status, LogoutAll, LogoutOutcome,
+    SessionHealth, SessionStatus,
+};
 pub use settings::Environment;

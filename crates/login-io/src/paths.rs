@@ -22,11 +22,16 @@ pub fn expand_vars(raw: &str, env: &Environment) -> String {
         let after = &rest[dollar + 1..];
         let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
             match braced.find('}') {
-                Some(end) if end > 0 && braced[..end].bytes().all(is_name_byte) => (&braced[..end], end + 2),
+                Some(end) if end > 0 && braced[..end].bytes().all(is_name_byte) => {
+                    (&braced[..end], end + 2)
+                }
                 _ => ("", 0),
             }
         } else {
-            let end = after.bytes().position(|b| !is_name_byte(b)).unwrap_or(after.len());
+            let end = after
+                .bytes()
+                .position(|b| !is_name_byte(b))
+                .unwrap_or(after.len());
             (&after[..end], end)
         };
         match (name.is_empty(), env.var(name)) {
@@ -56,7 +61,8 @@ pub fn expand_user(raw: &str, env: &Environment) -> PathBuf {
     let Some(rest) = raw.strip_prefix('~') else {
         return PathBuf::from(raw);
     };
-    let is_own_home = rest.is_empty() || rest.starts_with('/') || (cfg!(windows) && rest.starts_with('\\'));
+    let is_own_home =
+        rest.is_empty() || rest.starts_with('/') || (cfg!(windows) && rest.starts_with('\\'));
     match (is_own_home, env.home_dir()) {
         (true, Some(home)) => {
             let tail = rest.trim_start_matches(['/', '\\']);
@@ -98,7 +104,10 @@ mod tests {
     fn expands_home() {
         let env = env();
         assert_eq!(expand_path("~", &env), PathBuf::from("/home/ada"));
-        assert_eq!(expand_path("~/.aws/login", &env), PathBuf::from("/home/ada/.aws/login"));
+        assert_eq!(
+            expand_path("~/.aws/login", &env),
+            PathBuf::from("/home/ada/.aws/login")
+        );
         assert_eq!(expand_path("~bob/x", &env), PathBuf::from("~bob/x"));
         assert_eq!(expand_path("/abs/~", &env), PathBuf::from("/abs/~"));
         assert_eq!(expand_path("$HOME/c", &env), PathBuf::from("/home/ada/c"));

@@ -54,7 +54,10 @@ impl Default for ResolveOptions {
 
 impl ResolveOptions {
     pub fn for_profile(profile: impl Into<String>) -> Self {
-        ResolveOptions { profile: Some(profile.into()), ..Default::default() }
+        ResolveOptions {
+            profile: Some(profile.into()),
+            ..Default::default()
+        }
     }
 
     pub(crate) fn env_settings(&self) -> Result<(EnvSettings, Environment), LoginIoError> {
@@ -84,14 +87,26 @@ pub fn load_config(path: &Path) -> Result<LoadedConfig, LoginIoError> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let text = String::from_utf8(bytes).map_err(|_| {
-                LoginIoError::config(format!("The AWS config file {} is not valid UTF-8 text.", path.display()))
+                LoginIoError::config(format!(
+                    "The AWS config file {} is not valid UTF-8 text.",
+                    path.display()
+                ))
             })?;
-            Ok(LoadedConfig { path: path.to_path_buf(), file: ConfigFile::parse(&text), exists: true })
+            Ok(LoadedConfig {
+                path: path.to_path_buf(),
+                file: ConfigFile::parse(&text),
+                exists: true,
+            })
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(LoadedConfig { path: path.to_path_buf(), file: ConfigFile::parse(""), exists: false })
-        }
-        Err(e) => Err(LoginIoError::config(format!("Cannot read the AWS config file {}: {e}.", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LoadedConfig {
+            path: path.to_path_buf(),
+            file: ConfigFile::parse(""),
+            exists: false,
+        }),
+        Err(e) => Err(LoginIoError::config(format!(
+            "Cannot read the AWS config file {}: {e}.",
+            path.display()
+        ))),
     }
 }
 
@@ -130,11 +145,19 @@ impl LoginProfileContext {
     ) -> Result<Self, LoginIoError> {
         let profile = settings.profile.clone();
         let Some(view) = config.file.profile(&profile) else {
-            return Err(LoginIoError::ProfileNotFound { profile, config_file: config.path.clone() });
+            return Err(LoginIoError::ProfileNotFound {
+                profile,
+                config_file: config.path.clone(),
+            });
         };
         let login_session = match view.get("login_session").map(str::trim) {
             Some(s) if !s.is_empty() => s.to_string(),
-            _ => return Err(LoginIoError::NoLoginSession { profile, config_file: config.path.clone() }),
+            _ => {
+                return Err(LoginIoError::NoLoginSession {
+                    profile,
+                    config_file: config.path.clone(),
+                })
+            }
         };
         let store = CacheStore::new(settings.cache_dir.clone());
         let cache_path = store.path_of(&cache_file_name(&login_session));
@@ -143,10 +166,16 @@ impl LoginProfileContext {
             .region
             .as_ref()
             .map(|(r, _)| r.clone())
-            .or_else(|| view.get("region").filter(|r| !r.is_empty()).map(str::to_string));
+            .or_else(|| {
+                view.get("region")
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string)
+            });
 
         let ignore_endpoints = settings.ignore_configured_endpoint_urls
-            || view.get("ignore_configured_endpoint_urls").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            || view
+                .get("ignore_configured_endpoint_urls")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         let endpoint_override = match &settings.endpoint_url {
             Some((url, source)) => Some((url.clone(), source.to_string())),
             None if ignore_endpoints => None,
@@ -159,7 +188,12 @@ impl LoginProfileContext {
                         )));
                     }
                 }
-                config.file.signin_endpoint_url(&profile).map(|u| (u, format!("profile '{profile}' in {}", config.path.display())))
+                config.file.signin_endpoint_url(&profile).map(|u| {
+                    (
+                        u,
+                        format!("profile '{profile}' in {}", config.path.display()),
+                    )
+                })
             }
         };
 
@@ -175,7 +209,11 @@ impl LoginProfileContext {
             .ca_bundle
             .as_ref()
             .map(|(p, _)| p.clone())
-            .or_else(|| view.get("ca_bundle").filter(|p| !p.is_empty()).map(|p| expand_path(p, env)));
+            .or_else(|| {
+                view.get("ca_bundle")
+                    .filter(|p| !p.is_empty())
+                    .map(|p| expand_path(p, env))
+            });
 
         Ok(LoginProfileContext {
             profile,
@@ -188,7 +226,11 @@ impl LoginProfileContext {
             endpoint_override,
             use_fips,
             use_dual_stack,
-            http: HttpSettings { policy: options.http.clone(), ca_bundle, proxy: settings.proxy.clone() },
+            http: HttpSettings {
+                policy: options.http.clone(),
+                ca_bundle,
+                proxy: settings.proxy.clone(),
+            },
             lock_timeout: options.lock_timeout,
         })
     }
@@ -197,17 +239,29 @@ impl LoginProfileContext {
     /// entry's `signInRegion`, then the configured region.
     pub fn endpoint(&self, sign_in_region: Option<&str>) -> Result<Endpoint, LoginIoError> {
         if let Some((url, source)) = &self.endpoint_override {
-            return Endpoint::from_override(url)
-                .map_err(|e| LoginIoError::config(format!("The Sign-In endpoint from {source} is unusable: {e}.")));
+            return Endpoint::from_override(url).map_err(|e| {
+                LoginIoError::config(format!(
+                    "The Sign-In endpoint from {source} is unusable: {e}."
+                ))
+            });
         }
-        let Some(region) = sign_in_region.map(str::to_string).or_else(|| self.region.clone()) else {
+        let Some(region) = sign_in_region
+            .map(str::to_string)
+            .or_else(|| self.region.clone())
+        else {
             return Err(LoginIoError::config(format!(
                 "No region is configured for profile '{}', so the Sign-In endpoint to refresh its session is unknown. Set `region` in the profile, pass --region, or set AWS_REGION.",
                 self.profile
             )));
         };
-        let config = EndpointConfig { region, use_fips: self.use_fips, use_dual_stack: self.use_dual_stack, override_url: None };
-        Endpoint::resolve(&config).map_err(|e| LoginIoError::config(format!("Profile '{}': {e}.", self.profile)))
+        let config = EndpointConfig {
+            region,
+            use_fips: self.use_fips,
+            use_dual_stack: self.use_dual_stack,
+            override_url: None,
+        };
+        Endpoint::resolve(&config)
+            .map_err(|e| LoginIoError::config(format!("Profile '{}': {e}.", self.profile)))
     }
 }
 
@@ -233,10 +287,17 @@ pub(crate) fn login_profiles_in(file: &ConfigFile) -> Vec<LoginProfile> {
         .into_iter()
         .filter_map(|name| {
             let view = file.profile(&name)?;
-            let session = view.get("login_session").map(str::trim).filter(|s| !s.is_empty())?.to_string();
+            let session = view
+                .get("login_session")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())?
+                .to_string();
             Some(LoginProfile {
                 account_id: account_of_arn(&session),
-                region: view.get("region").filter(|r| !r.is_empty()).map(str::to_string),
+                region: view
+                    .get("region")
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
                 session_arn: session,
                 name,
             })
@@ -247,18 +308,30 @@ pub(crate) fn login_profiles_in(file: &ConfigFile) -> Vec<LoginProfile> {
 /// The account field (5th) of an ARN, when it is 12 digits.
 pub fn account_of_arn(arn: &str) -> Option<String> {
     let account = arn.split(':').nth(4)?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_string())
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| account.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn context(config: &str, env: &[(&str, &str)], options: ResolveOptions) -> Result<LoginProfileContext, LoginIoError> {
+    fn context(
+        config: &str,
+        env: &[(&str, &str)],
+        options: ResolveOptions,
+    ) -> Result<LoginProfileContext, LoginIoError> {
         let env = Environment::from_pairs(env.iter().copied().chain([("HOME", "/home/u")]));
-        let options = ResolveOptions { env: Some(env.clone()), ..options };
+        let options = ResolveOptions {
+            env: Some(env.clone()),
+            ..options
+        };
         let (settings, env) = options.env_settings()?;
-        let loaded = LoadedConfig { path: "/home/u/.aws/config".into(), file: ConfigFile::parse(config), exists: true };
+        let loaded = LoadedConfig {
+            path: "/home/u/.aws/config".into(),
+            file: ConfigFile::parse(config),
+            exists: true,
+        };
         LoginProfileContext::from_parts(&options, &settings, &env, &loaded)
     }
 
@@ -271,13 +344,24 @@ mod tests {
         assert_eq!(c.login_session, "arn:aws:iam::123456789012:user/alice");
         assert_eq!(c.region.as_deref(), Some("us-west-2"));
         assert!(c.cache_path.starts_with("/home/u/.aws/login/cache"));
-        assert_eq!(c.endpoint(None).unwrap().token_url(), "https://us-west-2.signin.aws.amazon.com/v1/token");
-        assert_eq!(c.endpoint(Some("eu-central-1")).unwrap().token_url(), "https://eu-central-1.signin.aws.amazon.com/v1/token");
+        assert_eq!(
+            c.endpoint(None).unwrap().token_url(),
+            "https://us-west-2.signin.aws.amazon.com/v1/token"
+        );
+        assert_eq!(
+            c.endpoint(Some("eu-central-1")).unwrap().token_url(),
+            "https://eu-central-1.signin.aws.amazon.com/v1/token"
+        );
     }
 
     #[test]
     fn errors_for_missing_and_non_login_profiles() {
-        let e = context(CONFIG, &[("AWS_PROFILE", "nope")], ResolveOptions::default()).unwrap_err();
+        let e = context(
+            CONFIG,
+            &[("AWS_PROFILE", "nope")],
+            ResolveOptions::default(),
+        )
+        .unwrap_err();
         assert!(matches!(e, LoginIoError::ProfileNotFound { .. }), "{e}");
         let e = context(CONFIG, &[], ResolveOptions::for_profile("plain")).unwrap_err();
         assert!(matches!(e, LoginIoError::NoLoginSession { .. }), "{e}");
@@ -287,18 +371,51 @@ mod tests {
     #[test]
     fn endpoint_precedence() {
         let c = context(CONFIG, &[], ResolveOptions::for_profile("svc")).unwrap();
-        assert_eq!(c.endpoint(None).unwrap().token_url(), "http://127.0.0.1:9999/v1/token");
-        let c = context(CONFIG, &[("AWS_ENDPOINT_URL", "http://env.invalid:1")], ResolveOptions::for_profile("svc")).unwrap();
-        assert_eq!(c.endpoint(None).unwrap().token_url(), "http://env.invalid:1/v1/token");
-        let c = context(CONFIG, &[("AWS_ENDPOINT_URL", "http://e:1"), ("AWS_ENDPOINT_URL_SIGNIN", "http://s:2/")], ResolveOptions::for_profile("svc")).unwrap();
+        assert_eq!(
+            c.endpoint(None).unwrap().token_url(),
+            "http://127.0.0.1:9999/v1/token"
+        );
+        let c = context(
+            CONFIG,
+            &[("AWS_ENDPOINT_URL", "http://env.invalid:1")],
+            ResolveOptions::for_profile("svc"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.endpoint(None).unwrap().token_url(),
+            "http://env.invalid:1/v1/token"
+        );
+        let c = context(
+            CONFIG,
+            &[
+                ("AWS_ENDPOINT_URL", "http://e:1"),
+                ("AWS_ENDPOINT_URL_SIGNIN", "http://s:2/"),
+            ],
+            ResolveOptions::for_profile("svc"),
+        )
+        .unwrap();
         assert_eq!(c.endpoint(None).unwrap().token_url(), "http://s:2/v1/token");
-        let c = context(CONFIG, &[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"), ("AWS_ENDPOINT_URL", "http://e:1")], ResolveOptions::for_profile("svc")).unwrap();
+        let c = context(
+            CONFIG,
+            &[
+                ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+                ("AWS_ENDPOINT_URL", "http://e:1"),
+            ],
+            ResolveOptions::for_profile("svc"),
+        )
+        .unwrap();
         assert!(c.endpoint_override.is_none());
         let e = c.endpoint(None).unwrap_err();
         assert!(e.to_string().contains("No region"), "{e}");
-        let c = context(CONFIG, &[("AWS_REGION", "ap-south-1")], ResolveOptions::for_profile("svc")).unwrap();
+        let c = context(
+            CONFIG,
+            &[("AWS_REGION", "ap-south-1")],
+            ResolveOptions::for_profile("svc"),
+        )
+        .unwrap();
         assert_eq!(c.region.as_deref(), Some("ap-south-1"));
-        let broken = "[profile b]\nlogin_session = arn:aws:iam::123456789012:user/b\nservices = missing\n";
+        let broken =
+            "[profile b]\nlogin_session = arn:aws:iam::123456789012:user/b\nservices = missing\n";
         let e = context(broken, &[], ResolveOptions::for_profile("b")).unwrap_err();
         assert!(e.to_string().contains("[services missing]"), "{e}");
     }

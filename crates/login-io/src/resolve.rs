@@ -68,7 +68,9 @@ impl ResolvedCredentials {
 }
 
 /// Resolves a profile's credentials, refreshing the session when fewer than five minutes remain.
-pub async fn resolve_credentials(options: &ResolveOptions) -> Result<ResolvedCredentials, LoginIoError> {
+pub async fn resolve_credentials(
+    options: &ResolveOptions,
+) -> Result<ResolvedCredentials, LoginIoError> {
     let context = LoginProfileContext::load(options)?;
     match fast_path(&context, options.force_refresh)? {
         Some(done) => Ok(done),
@@ -79,7 +81,9 @@ pub async fn resolve_credentials(options: &ResolveOptions) -> Result<ResolvedCre
 /// The blocking form of [`resolve_credentials`]. Needs no runtime from the caller: a valid
 /// cache is answered without any; a refresh runs on a shared background runtime. Safe to call
 /// from many threads at once, and from inside an async runtime.
-pub fn resolve_credentials_blocking(options: &ResolveOptions) -> Result<ResolvedCredentials, LoginIoError> {
+pub fn resolve_credentials_blocking(
+    options: &ResolveOptions,
+) -> Result<ResolvedCredentials, LoginIoError> {
     let context = LoginProfileContext::load(options)?;
     if let Some(done) = fast_path(&context, options.force_refresh)? {
         return Ok(done);
@@ -113,7 +117,10 @@ where
         Err(e) => {
             // Cannot happen short of the OS refusing threads; build a throwaway runtime then.
             tracing::warn!(error = %e, "shared runtime unavailable; using a current-thread runtime");
-            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt.block_on(future),
                 Err(e) => panic!("cannot start an async runtime: {e}"),
             }
@@ -125,7 +132,11 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn resolved(context: &LoginProfileContext, credentials: Credentials, refreshed: bool) -> ResolvedCredentials {
+fn resolved(
+    context: &LoginProfileContext,
+    credentials: Credentials,
+    refreshed: bool,
+) -> ResolvedCredentials {
     ResolvedCredentials {
         credentials,
         profile: context.profile.clone(),
@@ -135,7 +146,10 @@ fn resolved(context: &LoginProfileContext, credentials: Credentials, refreshed: 
     }
 }
 
-fn fast_path(context: &LoginProfileContext, force: bool) -> Result<Option<ResolvedCredentials>, LoginIoError> {
+fn fast_path(
+    context: &LoginProfileContext,
+    force: bool,
+) -> Result<Option<ResolvedCredentials>, LoginIoError> {
     let entry = read_entry(context)?;
     if force {
         return Ok(None);
@@ -188,18 +202,35 @@ pub(crate) fn read_entry(context: &LoginProfileContext) -> Result<CacheEntry, Lo
 /// login-core's cache messages end in their own "log in again" advice; ours adds the command.
 pub(crate) fn cache_problem(error: &login_core::CacheError) -> String {
     let text = error.to_string();
-    text.split("; log in again").next().unwrap_or(&text).trim_end_matches('.').to_string()
+    text.split("; log in again")
+        .next()
+        .unwrap_or(&text)
+        .trim_end_matches('.')
+        .to_string()
 }
 
-async fn refresh_locked(context: &LoginProfileContext, force: bool) -> Result<ResolvedCredentials, LoginIoError> {
+async fn refresh_locked(
+    context: &LoginProfileContext,
+    force: bool,
+) -> Result<ResolvedCredentials, LoginIoError> {
     let waited = std::time::Instant::now();
-    let _lock = context.store.lock(&context.cache_path, context.lock_timeout).await.map_err(|e| {
-        let path = match &e {
-            LockError::TimedOut { path, .. } | LockError::Io { path, .. } => path.clone(),
-        };
-        LoginIoError::CacheWrite { path, detail: e.to_string() }
-    })?;
-    tracing::debug!(waited_ms = waited.elapsed().as_millis() as u64, "holding the cache lock");
+    let _lock = context
+        .store
+        .lock(&context.cache_path, context.lock_timeout)
+        .await
+        .map_err(|e| {
+            let path = match &e {
+                LockError::TimedOut { path, .. } | LockError::Io { path, .. } => path.clone(),
+            };
+            LoginIoError::CacheWrite {
+                path,
+                detail: e.to_string(),
+            }
+        })?;
+    tracing::debug!(
+        waited_ms = waited.elapsed().as_millis() as u64,
+        "holding the cache lock"
+    );
     if let Some(name) = context.cache_path.file_name().and_then(|n| n.to_str()) {
         context.store.sweep_stale_temps(name);
     }
@@ -215,26 +246,51 @@ async fn refresh_locked(context: &LoginProfileContext, force: bool) -> Result<Re
         Ok(Refresh::Send(pending)) => Ok(pending),
         Err(e) => Err(e),
     }
-    .map_err(|e| LoginIoError::CacheCorrupt { profile: context.profile.clone(), path: context.cache_path.clone(), detail: cache_problem(&e) })?;
+    .map_err(|e| LoginIoError::CacheCorrupt {
+        profile: context.profile.clone(),
+        path: context.cache_path.clone(),
+        detail: cache_problem(&e),
+    })?;
 
     let endpoint = context.endpoint(pending.entry().sign_in_region.as_deref())?;
     let token_url = endpoint.token_url();
-    let host = url::Url::parse(&token_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_else(|| token_url.clone());
+    let host = url::Url::parse(&token_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| token_url.clone());
     tracing::debug!(url = %token_url, profile = %context.profile, "refreshing the login session");
 
     let http = SigninHttp::new(&context.http).map_err(|e| LoginIoError::config(format!("{e}.")))?;
     let exchange = http
         .exchange(|sign_time| {
-            let iat = sign_time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-            Ok::<_, std::convert::Infallible>(pending.request(&token_url, iat, &uuid::Uuid::new_v4().to_string()))
+            let iat = sign_time
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            Ok::<_, std::convert::Infallible>(pending.request(
+                &token_url,
+                iat,
+                &uuid::Uuid::new_v4().to_string(),
+            ))
         })
         .await;
     let response = match exchange {
         Ok(Ok(response)) => response,
-        Ok(Err(HttpError::Transport { host, proxy, attempts, cause })) => {
+        Ok(Err(HttpError::Transport {
+            host,
+            proxy,
+            attempts,
+            cause,
+        })) => {
             let error = LoginIoError::Network {
                 profile: context.profile.clone(),
-                detail: HttpError::Transport { host, proxy: proxy.clone(), attempts, cause }.to_string(),
+                detail: HttpError::Transport {
+                    host,
+                    proxy: proxy.clone(),
+                    attempts,
+                    cause,
+                }
+                .to_string(),
                 proxy,
             };
             return fall_back_to_cached(context, &entry, error);
@@ -257,10 +313,17 @@ async fn refresh_locked(context: &LoginProfileContext, force: bool) -> Result<Re
 
     let mut result = resolved(context, refreshed.credentials, true);
     let json = refreshed.entry.to_json();
-    if let Err(e) = context.store.write_atomic(&context.cache_path, json.as_bytes()) {
+    if let Err(e) = context
+        .store
+        .write_atomic(&context.cache_path, json.as_bytes())
+    {
         // The new credentials are good; the old refresh token stays usable, so the next call
         // refreshes again. Deliver, and say why the cache did not change.
-        let warning = LoginIoError::CacheWrite { path: context.cache_path.clone(), detail: e.to_string() }.to_string();
+        let warning = LoginIoError::CacheWrite {
+            path: context.cache_path.clone(),
+            detail: e.to_string(),
+        }
+        .to_string();
         tracing::warn!("{warning}");
         result.warnings.push(warning);
     } else {
@@ -281,20 +344,37 @@ fn fall_back_to_cached(
         return Err(error);
     }
     let mut result = resolved(context, entry.credentials(), false);
-    result.warnings.push(format!("{error} Using the cached credentials, which stay valid for {left} more seconds."));
-    tracing::warn!(seconds_left = left, "refresh failed; using cached credentials");
+    result.warnings.push(format!(
+        "{error} Using the cached credentials, which stay valid for {left} more seconds."
+    ));
+    tracing::warn!(
+        seconds_left = left,
+        "refresh failed; using cached credentials"
+    );
     Ok(result)
 }
 
-fn token_error(context: &LoginProfileContext, host: &str, status: u16, error: TokenError) -> LoginIoError {
+fn token_error(
+    context: &LoginProfileContext,
+    host: &str,
+    status: u16,
+    error: TokenError,
+) -> LoginIoError {
     let profile = context.profile.clone();
     match error {
-        TokenError::TokenExpired { .. } => LoginIoError::SessionExpired { profile, code: "TOKEN_EXPIRED".into() },
-        TokenError::AuthCodeExpired { .. } => LoginIoError::SessionExpired { profile, code: "AUTHCODE_EXPIRED".into() },
+        TokenError::TokenExpired { .. } => LoginIoError::SessionExpired {
+            profile,
+            code: "TOKEN_EXPIRED".into(),
+        },
+        TokenError::AuthCodeExpired { .. } => LoginIoError::SessionExpired {
+            profile,
+            code: "AUTHCODE_EXPIRED".into(),
+        },
         TokenError::UserCredentialsChanged { .. } => LoginIoError::CredentialsChanged { profile },
-        TokenError::InsufficientPermissions { .. } => {
-            LoginIoError::InsufficientPermissions { profile, session: context.login_session.clone() }
-        }
+        TokenError::InsufficientPermissions { .. } => LoginIoError::InsufficientPermissions {
+            profile,
+            session: context.login_session.clone(),
+        },
         TokenError::InvalidRequest { code, message } => LoginIoError::ServiceRejected {
             profile,
             host: host.to_string(),
@@ -302,10 +382,22 @@ fn token_error(context: &LoginProfileContext, host: &str, status: u16, error: To
             code: Some(code),
             message: Some(message).filter(|m| !m.is_empty()),
         },
-        TokenError::UnexpectedStatus { status, detail } if (400..500).contains(&status) && status != 408 && status != 429 => {
-            LoginIoError::ServiceRejected { profile, host: host.to_string(), status, code: None, message: Some(detail) }
+        TokenError::UnexpectedStatus { status, detail }
+            if (400..500).contains(&status) && status != 408 && status != 429 =>
+        {
+            LoginIoError::ServiceRejected {
+                profile,
+                host: host.to_string(),
+                status,
+                code: None,
+                message: Some(detail),
+            }
         }
-        other => LoginIoError::ServiceUnavailable { profile, host: host.to_string(), detail: trim_period(&other.to_string()) },
+        other => LoginIoError::ServiceUnavailable {
+            profile,
+            host: host.to_string(),
+            detail: trim_period(&other.to_string()),
+        },
     }
 }
 

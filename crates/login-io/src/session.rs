@@ -9,18 +9,29 @@ use time::OffsetDateTime;
 
 use crate::cache_store::{CacheRead, CacheStore};
 use crate::error::LoginIoError;
-use crate::profile::{account_of_arn, load_config, login_profiles_in, LoginProfileContext, ResolveOptions};
+use crate::profile::{
+    account_of_arn, load_config, login_profiles_in, LoginProfileContext, ResolveOptions,
+};
 use crate::resolve::block_on;
 
 /// How a profile's cached session looks right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionHealth {
     /// Credentials valid for more than five minutes.
-    Active { expires_at: OffsetDateTime, seconds_left: i64 },
+    Active {
+        expires_at: OffsetDateTime,
+        seconds_left: i64,
+    },
     /// Five minutes or less left: the next use refreshes.
-    RefreshDue { expires_at: OffsetDateTime, seconds_left: i64 },
+    RefreshDue {
+        expires_at: OffsetDateTime,
+        seconds_left: i64,
+    },
     /// The credentials expired; the next use refreshes if the session is still alive.
-    CredentialsExpired { expires_at: OffsetDateTime, seconds_left: i64 },
+    CredentialsExpired {
+        expires_at: OffsetDateTime,
+        seconds_left: i64,
+    },
     /// The profile names a session, but no cache file exists (logged out, or never logged in here).
     NoCache,
     /// The cache file cannot be used.
@@ -42,7 +53,12 @@ impl SessionHealth {
     /// True when the next use can deliver credentials without a new browser login (as far as
     /// the cache can tell: the service may still say the session ended).
     pub fn usable(&self) -> bool {
-        matches!(self, SessionHealth::Active { .. } | SessionHealth::RefreshDue { .. } | SessionHealth::CredentialsExpired { .. })
+        matches!(
+            self,
+            SessionHealth::Active { .. }
+                | SessionHealth::RefreshDue { .. }
+                | SessionHealth::CredentialsExpired { .. }
+        )
     }
 }
 
@@ -96,14 +112,20 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
         Ok(CacheRead::Found(b)) => b,
         Ok(CacheRead::Missing) => return status,
         Err(e) => {
-            status.health = SessionHealth::Unusable { detail: format!("it cannot be read: {e}") };
+            status.health = SessionHealth::Unusable {
+                detail: format!("it cannot be read: {e}"),
+            };
             return status;
         }
     };
     let entry = match CacheEntry::from_json(&bytes) {
         Ok(entry) => entry,
         Err(e) => {
-            let detail = if bytes.iter().all(u8::is_ascii_whitespace) { "the file is empty".to_string() } else { crate::resolve::cache_problem(&e) };
+            let detail = if bytes.iter().all(u8::is_ascii_whitespace) {
+                "the file is empty".to_string()
+            } else {
+                crate::resolve::cache_problem(&e)
+            };
             status.health = SessionHealth::Unusable { detail };
             return status;
         }
@@ -116,11 +138,20 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
     let expires_at = entry.access_token.expires_at;
     let seconds_left = entry.seconds_left(now);
     status.health = if seconds_left <= 0 {
-        SessionHealth::CredentialsExpired { expires_at, seconds_left }
+        SessionHealth::CredentialsExpired {
+            expires_at,
+            seconds_left,
+        }
     } else if seconds_left <= REFRESH_WINDOW_SECONDS {
-        SessionHealth::RefreshDue { expires_at, seconds_left }
+        SessionHealth::RefreshDue {
+            expires_at,
+            seconds_left,
+        }
     } else {
-        SessionHealth::Active { expires_at, seconds_left }
+        SessionHealth::Active {
+            expires_at,
+            seconds_left,
+        }
     };
     status
 }
@@ -128,21 +159,41 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
 /// What `logout` did for one profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogoutOutcome {
-    Removed { profile: String, session: String, path: PathBuf },
+    Removed {
+        profile: String,
+        session: String,
+        path: PathBuf,
+    },
     /// The profile is a login profile, but there was no cache file to remove.
-    NothingCached { profile: String, session: String, path: PathBuf },
+    NothingCached {
+        profile: String,
+        session: String,
+        path: PathBuf,
+    },
 }
 
 /// Removes the selected profile's cached session (under its lock, so a refresh in flight cannot
 /// write it back). The profile keeps its `login_session`.
 pub fn logout(options: &ResolveOptions) -> Result<LogoutOutcome, LoginIoError> {
     let context = LoginProfileContext::load(options)?;
-    let removed = block_on(remove_locked(&context.store, context.cache_path.clone(), context.lock_timeout))?;
+    let removed = block_on(remove_locked(
+        &context.store,
+        context.cache_path.clone(),
+        context.lock_timeout,
+    ))?;
     let (profile, session, path) = (context.profile, context.login_session, context.cache_path);
     Ok(if removed {
-        LogoutOutcome::Removed { profile, session, path }
+        LogoutOutcome::Removed {
+            profile,
+            session,
+            path,
+        }
     } else {
-        LogoutOutcome::NothingCached { profile, session, path }
+        LogoutOutcome::NothingCached {
+            profile,
+            session,
+            path,
+        }
     })
 }
 
@@ -161,9 +212,16 @@ pub fn logout_all(options: &ResolveOptions) -> Result<LogoutAll, LoginIoError> {
     let (settings, _) = options.env_settings()?;
     let store = CacheStore::new(settings.cache_dir.clone());
     let files = store.json_files().map_err(|e| {
-        LoginIoError::config(format!("Cannot list the login cache directory {}: {e}.", settings.cache_dir.display()))
+        LoginIoError::config(format!(
+            "Cannot list the login cache directory {}: {e}.",
+            settings.cache_dir.display()
+        ))
     })?;
-    let mut result = LogoutAll { removed: 0, cache_dir: settings.cache_dir.clone(), failed: Vec::new() };
+    let mut result = LogoutAll {
+        removed: 0,
+        cache_dir: settings.cache_dir.clone(),
+        failed: Vec::new(),
+    };
     for path in files {
         let is_login = matches!(store.read(&path), Ok(CacheRead::Found(bytes)) if is_login_cache_entry(&bytes));
         if !is_login {
@@ -178,7 +236,11 @@ pub fn logout_all(options: &ResolveOptions) -> Result<LogoutAll, LoginIoError> {
     Ok(result)
 }
 
-async fn remove_locked(store: &CacheStore, path: PathBuf, timeout: std::time::Duration) -> Result<bool, LoginIoError> {
+async fn remove_locked(
+    store: &CacheStore,
+    path: PathBuf,
+    timeout: std::time::Duration,
+) -> Result<bool, LoginIoError> {
     if !path.exists() {
         // Nothing to remove, and no reason to create the cache directory for a lock file.
         return Ok(false);
@@ -186,6 +248,12 @@ async fn remove_locked(store: &CacheStore, path: PathBuf, timeout: std::time::Du
     let _lock = store
         .lock(&path, timeout)
         .await
-        .map_err(|e| LoginIoError::CacheWrite { path: path.clone(), detail: e.to_string() })?;
-    store.remove(&path).map_err(|e| LoginIoError::CacheWrite { path: path.clone(), detail: e.to_string() })
+        .map_err(|e| LoginIoError::CacheWrite {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+    store.remove(&path).map_err(|e| LoginIoError::CacheWrite {
+        path: path.clone(),
+        detail: e.to_string(),
+    })
 }

@@ -19,13 +19,22 @@ impl Environment {
     /// The current process environment (variables that are not valid UTF-8 are skipped).
     pub fn from_process() -> Self {
         let vars = std::env::vars_os()
-            .filter_map(|(k, v): (OsString, OsString)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter_map(|(k, v): (OsString, OsString)| {
+                Some((k.into_string().ok()?, v.into_string().ok()?))
+            })
             .collect();
         Environment { vars }
     }
 
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
-        Environment { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Environment {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// The variable's value; on Windows names are case-insensitive.
@@ -34,7 +43,11 @@ impl Environment {
             return Some(v.clone());
         }
         if cfg!(windows) {
-            return self.vars.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+            return self
+                .vars
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone());
         }
         None
     }
@@ -46,7 +59,9 @@ impl Environment {
 
     /// The first of `names` that is set and not empty, with the name it came from.
     pub fn first_of(&self, names: &[&'static str]) -> Option<(&'static str, String)> {
-        names.iter().find_map(|n| self.non_empty(n).map(|v| (*n, v)))
+        names
+            .iter()
+            .find_map(|n| self.non_empty(n).map(|v| (*n, v)))
     }
 
     pub fn home_dir(&self) -> Option<PathBuf> {
@@ -57,7 +72,9 @@ impl Environment {
             if let Some(profile) = self.non_empty("USERPROFILE") {
                 return Some(PathBuf::from(profile));
             }
-            if let (Some(drive), Some(path)) = (self.non_empty("HOMEDRIVE"), self.non_empty("HOMEPATH")) {
+            if let (Some(drive), Some(path)) =
+                (self.non_empty("HOMEDRIVE"), self.non_empty("HOMEPATH"))
+            {
                 return Some(PathBuf::from(format!("{drive}{path}")));
             }
         }
@@ -97,7 +114,9 @@ pub struct ProxySettings {
 impl ProxySettings {
     pub fn from_env(env: &Environment) -> Self {
         ProxySettings {
-            https: env.first_of(&["HTTPS_PROXY", "https_proxy"]).map(|(_, v)| v),
+            https: env
+                .first_of(&["HTTPS_PROXY", "https_proxy"])
+                .map(|(_, v)| v),
             http: env.first_of(&["HTTP_PROXY", "http_proxy"]).map(|(_, v)| v),
             no_proxy: env.first_of(&["NO_PROXY", "no_proxy"]).map(|(_, v)| v),
         }
@@ -120,17 +139,28 @@ impl ProxySettings {
     /// `NO_PROXY` matching as curl and the SDKs do it: `*`, exact hosts, and domain suffixes
     /// (`.example.com` or `example.com` both match `a.example.com`). Ports are ignored.
     fn bypasses(&self, host: &str) -> bool {
-        let Some(list) = &self.no_proxy else { return false };
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-        list.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
-            if entry == "*" {
-                return true;
-            }
-            let entry = entry.to_ascii_lowercase();
-            let entry = entry.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(entry.as_str(), |(h, _)| h);
-            let entry = entry.trim_start_matches("*.").trim_start_matches('.');
-            host == entry || host.ends_with(&format!(".{entry}"))
-        })
+        let Some(list) = &self.no_proxy else {
+            return false;
+        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        list.split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .any(|entry| {
+                if entry == "*" {
+                    return true;
+                }
+                let entry = entry.to_ascii_lowercase();
+                let entry = entry
+                    .rsplit_once(':')
+                    .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+                    .map_or(entry.as_str(), |(h, _)| h);
+                let entry = entry.trim_start_matches("*.").trim_start_matches('.');
+                host == entry || host.ends_with(&format!(".{entry}"))
+            })
     }
 
     /// The `NO_PROXY` list handed to the HTTP client: the user's plus loopback.
@@ -147,7 +177,9 @@ impl ProxySettings {
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Removes `user:password@` from a URL for display.
@@ -234,20 +266,27 @@ impl EnvSettings {
 
         let region = match &overrides.region {
             Some(r) if !r.is_empty() => Some((r.clone(), Source::Option)),
-            _ => env.first_of(&["AWS_REGION", "AWS_DEFAULT_REGION"]).map(|(n, v)| (v, Source::Env(n))),
+            _ => env
+                .first_of(&["AWS_REGION", "AWS_DEFAULT_REGION"])
+                .map(|(n, v)| (v, Source::Env(n))),
         };
 
-        let ignore_configured_endpoint_urls =
-            env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let ignore_configured_endpoint_urls = env
+            .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         let endpoint_url = match &overrides.endpoint_url {
             Some(u) if !u.is_empty() => Some((u.clone(), Source::Option)),
             _ if ignore_configured_endpoint_urls => None,
-            _ => env.first_of(&["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]).map(|(n, v)| (v, Source::Env(n))),
+            _ => env
+                .first_of(&["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+                .map(|(n, v)| (v, Source::Env(n))),
         };
 
         let ca_bundle = match &overrides.ca_bundle {
             Some(p) => Some((p.clone(), Source::Option)),
-            None => env.non_empty("AWS_CA_BUNDLE").map(|p| (expand_path(&p, env), Source::Env("AWS_CA_BUNDLE"))),
+            None => env
+                .non_empty("AWS_CA_BUNDLE")
+                .map(|p| (expand_path(&p, env), Source::Env("AWS_CA_BUNDLE"))),
         };
 
         Ok(EnvSettings {
@@ -273,17 +312,35 @@ mod tests {
     use super::*;
 
     fn discover(pairs: &[(&str, &str)]) -> EnvSettings {
-        EnvSettings::discover(&Overrides::default(), &Environment::from_pairs(pairs.iter().copied())).unwrap()
+        EnvSettings::discover(
+            &Overrides::default(),
+            &Environment::from_pairs(pairs.iter().copied()),
+        )
+        .unwrap()
     }
 
     #[test]
     fn profile_precedence() {
         assert_eq!(discover(&[("HOME", "/h")]).profile, "default");
         let s = discover(&[("HOME", "/h"), ("AWS_DEFAULT_PROFILE", "b")]);
-        assert_eq!((s.profile.as_str(), s.profile_source), ("b", Source::Env("AWS_DEFAULT_PROFILE")));
-        assert_eq!(discover(&[("HOME", "/h"), ("AWS_DEFAULT_PROFILE", "b"), ("AWS_PROFILE", "a")]).profile, "a");
+        assert_eq!(
+            (s.profile.as_str(), s.profile_source),
+            ("b", Source::Env("AWS_DEFAULT_PROFILE"))
+        );
+        assert_eq!(
+            discover(&[
+                ("HOME", "/h"),
+                ("AWS_DEFAULT_PROFILE", "b"),
+                ("AWS_PROFILE", "a")
+            ])
+            .profile,
+            "a"
+        );
         let env = Environment::from_pairs([("HOME", "/h"), ("AWS_PROFILE", "a")]);
-        let o = Overrides { profile: Some("cli".into()), ..Default::default() };
+        let o = Overrides {
+            profile: Some("cli".into()),
+            ..Default::default()
+        };
         assert_eq!(EnvSettings::discover(&o, &env).unwrap().profile, "cli");
     }
 
@@ -292,7 +349,12 @@ mod tests {
         let s = discover(&[("HOME", "/h")]);
         assert_eq!(s.config_file, PathBuf::from("/h/.aws/config"));
         assert_eq!(s.cache_dir, PathBuf::from("/h/.aws/login/cache"));
-        let s = discover(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "~/cfg"), ("AWS_LOGIN_CACHE_DIRECTORY", "$T/c"), ("T", "/tmp")]);
+        let s = discover(&[
+            ("HOME", "/h"),
+            ("AWS_CONFIG_FILE", "~/cfg"),
+            ("AWS_LOGIN_CACHE_DIRECTORY", "$T/c"),
+            ("T", "/tmp"),
+        ]);
         assert_eq!(s.config_file, PathBuf::from("/h/cfg"));
         assert_eq!(s.cache_dir, PathBuf::from("/tmp/c"));
         assert!(EnvSettings::discover(&Overrides::default(), &Environment::default()).is_err());
@@ -301,28 +363,56 @@ mod tests {
     #[test]
     fn region_and_endpoint() {
         let s = discover(&[("HOME", "/h"), ("AWS_DEFAULT_REGION", "eu-west-1")]);
-        assert_eq!(s.region, Some(("eu-west-1".into(), Source::Env("AWS_DEFAULT_REGION"))));
-        let s = discover(&[("HOME", "/h"), ("AWS_DEFAULT_REGION", "eu-west-1"), ("AWS_REGION", "us-west-2")]);
+        assert_eq!(
+            s.region,
+            Some(("eu-west-1".into(), Source::Env("AWS_DEFAULT_REGION")))
+        );
+        let s = discover(&[
+            ("HOME", "/h"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_REGION", "us-west-2"),
+        ]);
         assert_eq!(s.region.unwrap().0, "us-west-2");
-        let s = discover(&[("HOME", "/h"), ("AWS_ENDPOINT_URL", "http://a"), ("AWS_ENDPOINT_URL_SIGNIN", "http://b")]);
+        let s = discover(&[
+            ("HOME", "/h"),
+            ("AWS_ENDPOINT_URL", "http://a"),
+            ("AWS_ENDPOINT_URL_SIGNIN", "http://b"),
+        ]);
         assert_eq!(s.endpoint_url.unwrap().0, "http://b");
         let s = discover(&[("HOME", "/h"), ("AWS_ENDPOINT_URL", "http://a")]);
         assert_eq!(s.endpoint_url.unwrap().0, "http://a");
-        let s = discover(&[("HOME", "/h"), ("AWS_ENDPOINT_URL", "http://a"), ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")]);
+        let s = discover(&[
+            ("HOME", "/h"),
+            ("AWS_ENDPOINT_URL", "http://a"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"),
+        ]);
         assert!(s.endpoint_url.is_none() && s.ignore_configured_endpoint_urls);
     }
 
     #[test]
     fn proxies() {
-        let env = Environment::from_pairs([("HTTPS_PROXY", "http://user:pw@proxy:3128"), ("NO_PROXY", ".corp.example,internal:8443")]);
+        let env = Environment::from_pairs([
+            ("HTTPS_PROXY", "http://user:pw@proxy:3128"),
+            ("NO_PROXY", ".corp.example,internal:8443"),
+        ]);
         let p = ProxySettings::from_env(&env);
         let u = |s: &str| url::Url::parse(s).unwrap();
-        assert_eq!(p.proxy_for(&u("https://us-east-1.signin.aws.amazon.com/v1/token")), Some("http://user:pw@proxy:3128"));
+        assert_eq!(
+            p.proxy_for(&u("https://us-east-1.signin.aws.amazon.com/v1/token")),
+            Some("http://user:pw@proxy:3128")
+        );
         assert_eq!(p.proxy_for(&u("https://a.corp.example/x")), None);
         assert_eq!(p.proxy_for(&u("https://internal/x")), None);
         assert_eq!(p.proxy_for(&u("http://127.0.0.1:9/x")), None);
-        assert_eq!(p.proxy_for(&u("http://example.com/x")), None, "no HTTP_PROXY set");
-        assert_eq!(redact_url_userinfo("http://user:pw@proxy:3128"), "http://redacted@proxy:3128/");
+        assert_eq!(
+            p.proxy_for(&u("http://example.com/x")),
+            None,
+            "no HTTP_PROXY set"
+        );
+        assert_eq!(
+            redact_url_userinfo("http://user:pw@proxy:3128"),
+            "http://redacted@proxy:3128/"
+        );
         assert!(!redact_url_userinfo("http://user:pw@proxy:3128").contains("pw"));
     }
 }

@@ -18,15 +18,61 @@ use support::Sandbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl is installed");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A private CA and a `localhost` server certificate it signed.
 fn make_certs(dir: &Path) {
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl(dir, &[&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=aws-login test CA"]].concat());
-    openssl(dir, &[&["req"][..], &ec, &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]].concat());
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        dir,
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=aws-login test CA",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        dir,
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat(),
+    );
     std::fs::write(
         dir.join("ext.cnf"),
         "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
@@ -34,7 +80,23 @@ fn make_certs(dir: &Path) {
     .unwrap();
     openssl(
         dir,
-        &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ],
     );
 }
 
@@ -45,8 +107,10 @@ struct TlsStub {
 }
 
 fn start_tls_stub(dir: &Path) -> TlsStub {
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(dir.join("server.pem")).unwrap().collect::<Result<_, _>>().unwrap();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
@@ -56,8 +120,14 @@ fn start_tls_stub(dir: &Path) -> TlsStub {
         .with_single_cert(certs, key)
         .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let port = listener.local_addr().unwrap().port();
     let requests = Arc::new(AtomicUsize::new(0));
     let counter = requests.clone();
@@ -86,15 +156,26 @@ fn start_tls_stub(dir: &Path) -> TlsStub {
             });
         }
     });
-    TlsStub { port, requests, _runtime: runtime }
+    TlsStub {
+        port,
+        requests,
+        _runtime: runtime,
+    }
 }
 
 fn options(sandbox: &Sandbox, port: u16, extra: &[(&str, String)]) -> ResolveOptions {
     let mut pairs = sandbox.env_pairs();
     pairs.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SIGNIN");
-    pairs.push(("AWS_ENDPOINT_URL_SIGNIN".into(), format!("https://localhost:{port}")));
+    pairs.push((
+        "AWS_ENDPOINT_URL_SIGNIN".into(),
+        format!("https://localhost:{port}"),
+    ));
     pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let mut options = ResolveOptions { profile: Some("dev".into()), env: Some(Environment::from_pairs(pairs)), ..Default::default() };
+    let mut options = ResolveOptions {
+        profile: Some("dev".into()),
+        env: Some(Environment::from_pairs(pairs)),
+        ..Default::default()
+    };
     options.http.base_backoff = Duration::from_millis(5);
     options.http.max_backoff = Duration::from_millis(10);
     options
@@ -112,18 +193,45 @@ fn private_ca_is_trusted_only_through_the_ca_bundle() {
 
     let err = resolve_credentials_blocking(&options(&sandbox, stub.port, &[])).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
-    assert!(err.to_string().to_ascii_lowercase().contains("certificate"), "{err}");
-    assert_eq!(stub.requests.load(Ordering::SeqCst), 0, "no request over an untrusted connection");
+    assert!(
+        err.to_string().to_ascii_lowercase().contains("certificate"),
+        "{err}"
+    );
+    assert_eq!(
+        stub.requests.load(Ordering::SeqCst),
+        0,
+        "no request over an untrusted connection"
+    );
 
-    let err = resolve_credentials_blocking(&options(&sandbox, stub.port, &[("AWS_CA_BUNDLE", ca.clone())])).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InsufficientPermissions, "trusted through AWS_CA_BUNDLE: {err}");
+    let err = resolve_credentials_blocking(&options(
+        &sandbox,
+        stub.port,
+        &[("AWS_CA_BUNDLE", ca.clone())],
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InsufficientPermissions,
+        "trusted through AWS_CA_BUNDLE: {err}"
+    );
     assert_eq!(stub.requests.load(Ordering::SeqCst), 1);
 
     // The profile's `ca_bundle` works the same way.
     let config = std::fs::read_to_string(&sandbox.config_file).unwrap();
-    std::fs::write(&sandbox.config_file, config.replace("[profile dev]\n", &format!("[profile dev]\nca_bundle = {ca}\n"))).unwrap();
+    std::fs::write(
+        &sandbox.config_file,
+        config.replace(
+            "[profile dev]\n",
+            &format!("[profile dev]\nca_bundle = {ca}\n"),
+        ),
+    )
+    .unwrap();
     let err = resolve_credentials_blocking(&options(&sandbox, stub.port, &[])).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InsufficientPermissions, "trusted through the profile's ca_bundle: {err}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InsufficientPermissions,
+        "trusted through the profile's ca_bundle: {err}"
+    );
     assert_eq!(stub.requests.load(Ordering::SeqCst), 2);
     assert_eq!(sandbox.refresh_calls(), 0, "signin-mock was never involved");
 }

@@ -15,11 +15,23 @@ fn refresh_succeeds_with_a_skewed_local_clock() {
         sandbox.set_seconds_left(&session, -10);
         // The server's clock moves; ours stays: our `iat` is now an hour off for the server.
         sandbox.mock.set_clock_offset(offset);
-        let creds = resolve_credentials_blocking(&sandbox.options("dev")).unwrap_or_else(|e| panic!("offset {offset}: {e}"));
+        let creds = resolve_credentials_blocking(&sandbox.options("dev"))
+            .unwrap_or_else(|e| panic!("offset {offset}: {e}"));
         assert!(creds.refreshed());
         let stats = sandbox.mock.stats();
-        assert_eq!(stats.token_outcome("refresh_token", "ok"), 1, "offset {offset}: {stats:?}");
-        assert_eq!(stats.token_calls("refresh_token"), 2, "one stale proof rejected, one re-signed: {stats:?}");
-        assert!(login_io::http::clock_skew_secs().abs() >= 3500, "skew learned from Date");
+        assert_eq!(
+            stats.token_outcome("refresh_token", "ok"),
+            1,
+            "offset {offset}: {stats:?}"
+        );
+        assert_eq!(
+            stats.token_calls("refresh_token"),
+            2,
+            "one stale proof rejected, one re-signed: {stats:?}"
+        );
+        assert!(
+            login_io::http::clock_skew_secs().abs() >= 3500,
+            "skew learned from Date"
+        );
     }
 }

@@ -22,8 +22,14 @@ struct ForwardProxy {
 
 impl ForwardProxy {
     fn start(upstream: std::net::SocketAddr) -> ForwardProxy {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
         let port = listener.local_addr().unwrap().port();
         let forwarded = Arc::new(AtomicUsize::new(0));
         let counter = forwarded.clone();
@@ -42,9 +48,18 @@ impl ForwardProxy {
                     let text = String::from_utf8_lossy(&head).into_owned();
                     let (line, rest) = text.split_once("\r\n").unwrap_or((&text, ""));
                     let mut parts = line.splitn(3, ' ');
-                    let (method, target, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                    let path = target.strip_prefix("http://").and_then(|t| t.find('/').map(|i| &t[i..])).unwrap_or(target);
-                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
+                    let (method, target, version) = (
+                        parts.next().unwrap_or(""),
+                        parts.next().unwrap_or(""),
+                        parts.next().unwrap_or(""),
+                    );
+                    let path = target
+                        .strip_prefix("http://")
+                        .and_then(|t| t.find('/').map(|i| &t[i..]))
+                        .unwrap_or(target);
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
                     counter.fetch_add(1, Ordering::SeqCst);
                     let rewritten = format!("{method} {path} {version}\r\n{rest}");
                     if server.write_all(rewritten.as_bytes()).await.is_err() {
@@ -54,16 +69,27 @@ impl ForwardProxy {
                 });
             }
         });
-        ForwardProxy { port, forwarded, _runtime: runtime }
+        ForwardProxy {
+            port,
+            forwarded,
+            _runtime: runtime,
+        }
     }
 }
 
 fn options(sandbox: &Sandbox, extra: &[(&str, String)]) -> ResolveOptions {
     let mut pairs = sandbox.env_pairs();
     pairs.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SIGNIN");
-    pairs.push(("AWS_ENDPOINT_URL_SIGNIN".into(), format!("http://signin.proxytest:{}", sandbox.mock.port())));
+    pairs.push((
+        "AWS_ENDPOINT_URL_SIGNIN".into(),
+        format!("http://signin.proxytest:{}", sandbox.mock.port()),
+    ));
     pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let mut options = ResolveOptions { profile: Some("dev".into()), env: Some(Environment::from_pairs(pairs)), ..Default::default() };
+    let mut options = ResolveOptions {
+        profile: Some("dev".into()),
+        env: Some(Environment::from_pairs(pairs)),
+        ..Default::default()
+    };
     options.http.base_backoff = Duration::from_millis(5);
     options.http.max_backoff = Duration::from_millis(10);
     options
@@ -73,34 +99,54 @@ fn options(sandbox: &Sandbox, extra: &[(&str, String)]) -> ResolveOptions {
 fn refresh_goes_through_the_proxy_and_no_proxy_bypasses_it() {
     let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
-    let upstream: std::net::SocketAddr = format!("127.0.0.1:{}", sandbox.mock.port()).parse().unwrap();
+    let upstream: std::net::SocketAddr = format!("127.0.0.1:{}", sandbox.mock.port())
+        .parse()
+        .unwrap();
     let proxy = ForwardProxy::start(upstream);
     let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
 
     sandbox.set_seconds_left(&session, -1);
-    let creds = resolve_credentials_blocking(&options(&sandbox, &[("HTTP_PROXY", proxy_url.clone())])).unwrap();
+    let creds =
+        resolve_credentials_blocking(&options(&sandbox, &[("HTTP_PROXY", proxy_url.clone())]))
+            .unwrap();
     assert!(creds.refreshed());
-    assert_eq!(proxy.forwarded.load(Ordering::SeqCst), 1, "the token request went through the proxy");
+    assert_eq!(
+        proxy.forwarded.load(Ordering::SeqCst),
+        1,
+        "the token request went through the proxy"
+    );
     assert_eq!(sandbox.refresh_calls(), 1);
 
     // NO_PROXY covers the host: the request goes direct, and `signin.proxytest` does not resolve.
     sandbox.set_seconds_left(&session, -1);
     let err = resolve_credentials_blocking(&options(
         &sandbox,
-        &[("HTTP_PROXY", proxy_url.clone()), ("NO_PROXY", "example.com,.proxytest".into())],
+        &[
+            ("HTTP_PROXY", proxy_url.clone()),
+            ("NO_PROXY", "example.com,.proxytest".into()),
+        ],
     ))
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(err.to_string().contains("signin.proxytest"), "{err}");
-    assert!(!err.to_string().contains(&format!("proxy {proxy_url}")), "no proxy was used: {err}");
+    assert!(
+        !err.to_string().contains(&format!("proxy {proxy_url}")),
+        "no proxy was used: {err}"
+    );
     assert_eq!(proxy.forwarded.load(Ordering::SeqCst), 1);
 
     // A dead proxy with a password: named, password redacted.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead_port = dead.local_addr().unwrap().port();
     drop(dead);
-    let err = resolve_credentials_blocking(&options(&sandbox, &[("HTTP_PROXY", format!("http://me:hunter2@127.0.0.1:{dead_port}"))]))
-        .unwrap_err();
+    let err = resolve_credentials_blocking(&options(
+        &sandbox,
+        &[(
+            "HTTP_PROXY",
+            format!("http://me:hunter2@127.0.0.1:{dead_port}"),
+        )],
+    ))
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     let text = err.to_string();
     assert!(text.contains(&format!("127.0.0.1:{dead_port}")), "{text}");

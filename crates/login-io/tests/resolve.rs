@@ -7,7 +7,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use login_io::{resolve_credentials, resolve_credentials_blocking, ErrorKind, LoginIoError, ResolveOptions};
+use login_io::{
+    resolve_credentials, resolve_credentials_blocking, ErrorKind, LoginIoError, ResolveOptions,
+};
 use signin_mock::{FaultPlan, FaultTarget, MockConfig};
 use support::{Sandbox, Session};
 
@@ -23,10 +25,17 @@ fn expect_error(sandbox: &Sandbox, session: &Session, kind: ErrorKind) -> LoginI
     let err = resolve_credentials_blocking(&quick_retries(sandbox.options(&session.profile)))
         .expect_err("resolution must fail");
     assert_eq!(err.kind(), kind, "{err}");
-    assert_eq!(std::fs::read(&session.cache_file).unwrap(), before, "cache file must be left as it was");
+    assert_eq!(
+        std::fs::read(&session.cache_file).unwrap(),
+        before,
+        "cache file must be left as it was"
+    );
     let text = err.to_string();
     for secret in secrets_of(session) {
-        assert!(!text.contains(&secret), "error message leaks a secret: {text}");
+        assert!(
+            !text.contains(&secret),
+            "error message leaks a secret: {text}"
+        );
     }
     err
 }
@@ -36,7 +45,11 @@ fn secrets_of(session: &Session) -> Vec<String> {
     ["refreshToken", "dpopKey"]
         .iter()
         .filter_map(|k| json[k].as_str().map(str::to_string))
-        .chain(["secretAccessKey", "sessionToken"].iter().filter_map(|k| json["accessToken"][k].as_str().map(str::to_string)))
+        .chain(
+            ["secretAccessKey", "sessionToken"]
+                .iter()
+                .filter_map(|k| json["accessToken"][k].as_str().map(str::to_string)),
+        )
         .collect()
 }
 
@@ -52,7 +65,10 @@ fn fresh_cache_needs_no_network() {
     assert_eq!(creds.login_session(), support::ALICE_ARN);
     assert!(!creds.refreshed());
     assert_eq!(sandbox.refresh_calls(), 0);
-    assert_eq!(sandbox.mock.stats().token_calls("authorization_code"), calls_before);
+    assert_eq!(
+        sandbox.mock.stats().token_calls("authorization_code"),
+        calls_before
+    );
     assert_eq!(std::fs::read(&session.cache_file).unwrap(), bytes_before);
 }
 
@@ -67,19 +83,38 @@ fn expiring_cache_refreshes_once_and_rewrites_the_file() {
     assert!(creds.refreshed());
     assert_eq!(sandbox.refresh_calls(), 1);
     let after = sandbox.read_cache(&session);
-    assert_ne!(after["accessToken"]["accessKeyId"], before["accessToken"]["accessKeyId"]);
+    assert_ne!(
+        after["accessToken"]["accessKeyId"],
+        before["accessToken"]["accessKeyId"]
+    );
     assert_eq!(after["accessToken"]["accessKeyId"], creds.access_key_id());
-    assert_ne!(after["refreshToken"], before["refreshToken"], "the refresh token rotates");
-    for kept in ["idToken", "dpopKey", "clientId", "tokenType", "signInRegion"] {
+    assert_ne!(
+        after["refreshToken"], before["refreshToken"],
+        "the refresh token rotates"
+    );
+    for kept in [
+        "idToken",
+        "dpopKey",
+        "clientId",
+        "tokenType",
+        "signInRegion",
+    ] {
         assert_eq!(after[kept], before[kept], "{kept} must be kept");
     }
     assert_eq!(after["accessToken"]["accountId"], "111122223333");
     let left = creds.expiration() - login_core::OffsetDateTime::now_utc();
-    assert!(left.whole_seconds() > 800, "new credentials last ~15 minutes: {left}");
+    assert!(
+        left.whole_seconds() > 800,
+        "new credentials last ~15 minutes: {left}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&session.cache_file).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&session.cache_file)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
     }
 
@@ -96,7 +131,11 @@ fn expired_credentials_refresh_and_force_refresh_works() {
     sandbox.set_seconds_left(&session, -3600);
     let creds = resolve_credentials_blocking(&sandbox.options("dev")).unwrap();
     assert!(creds.refreshed());
-    let forced = resolve_credentials_blocking(&ResolveOptions { force_refresh: true, ..sandbox.options("dev") }).unwrap();
+    let forced = resolve_credentials_blocking(&ResolveOptions {
+        force_refresh: true,
+        ..sandbox.options("dev")
+    })
+    .unwrap();
     assert!(forced.refreshed());
     assert_ne!(forced.access_key_id(), creds.access_key_id());
     assert_eq!(sandbox.refresh_calls(), 2);
@@ -116,14 +155,24 @@ fn peer_written_cache_keeps_unknown_fields_identity_token_and_pkcs8_key() {
     json["futureField"] = serde_json::json!({"nested": [1, 2, 3]});
     json["accessToken"]["extraInner"] = "kept".into();
     json["accessToken"]["expiresAt"] = "2000-01-01T00:00:00.123Z".into();
-    std::fs::write(&session.cache_file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    std::fs::write(
+        &session.cache_file,
+        serde_json::to_string_pretty(&json).unwrap(),
+    )
+    .unwrap();
 
     let creds = resolve_credentials_blocking(&sandbox.options("dev")).unwrap();
     assert!(creds.refreshed());
     let after = sandbox.read_cache(&session);
     assert_eq!(after["identityToken"], id_token);
-    assert!(after.get("idToken").is_none(), "the id token keeps its spelling");
-    assert_eq!(after["dpopKey"], json["dpopKey"], "the PKCS#8 key is kept as written");
+    assert!(
+        after.get("idToken").is_none(),
+        "the id token keeps its spelling"
+    );
+    assert_eq!(
+        after["dpopKey"], json["dpopKey"],
+        "the PKCS#8 key is kept as written"
+    );
     assert_eq!(after["futureField"], json["futureField"]);
     assert_eq!(after["accessToken"]["extraInner"], "kept");
     assert_eq!(after["signInRegion"], json["signInRegion"]);
@@ -137,18 +186,28 @@ fn session_errors_map_to_kinds_and_leave_the_cache_alone() {
 
     sandbox.mock.set_can_create_token("alice", false).unwrap();
     let err = expect_error(&sandbox, &session, ErrorKind::InsufficientPermissions);
-    assert!(err.to_string().contains("signin:CreateOAuth2Token") && err.to_string().contains("SignInLocalDevelopmentAccess"));
+    assert!(
+        err.to_string().contains("signin:CreateOAuth2Token")
+            && err.to_string().contains("SignInLocalDevelopmentAccess")
+    );
     sandbox.mock.set_can_create_token("alice", true).unwrap();
 
     sandbox.mock.set_password_changed("alice").unwrap();
     let err = expect_error(&sandbox, &session, ErrorKind::CredentialsChanged);
-    assert!(err.to_string().contains("aws-login login --profile dev"), "{err}");
+    assert!(
+        err.to_string().contains("aws-login login --profile dev"),
+        "{err}"
+    );
 
     let other = sandbox.login("ops", "admin");
     sandbox.set_seconds_left(&other, -10);
     sandbox.mock.expire_sessions();
     let err = expect_error(&sandbox, &other, ErrorKind::SessionExpired);
-    assert!(err.to_string().contains("TOKEN_EXPIRED") && err.to_string().contains("aws-login login --profile ops"), "{err}");
+    assert!(
+        err.to_string().contains("TOKEN_EXPIRED")
+            && err.to_string().contains("aws-login login --profile ops"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,7 +219,10 @@ fn invalid_request_is_not_retried() {
     json["accessToken"]["expiresAt"] = "2000-01-01T00:00:00Z".into();
     std::fs::write(&session.cache_file, serde_json::to_string(&json).unwrap()).unwrap();
     let err = expect_error(&sandbox, &session, ErrorKind::ServiceRejected);
-    assert!(err.to_string().contains("INVALID_REQUEST") && err.to_string().contains("HTTP 400"), "{err}");
+    assert!(
+        err.to_string().contains("INVALID_REQUEST") && err.to_string().contains("HTTP 400"),
+        "{err}"
+    );
     assert_eq!(sandbox.refresh_calls(), 1, "4xx is never retried");
 }
 
@@ -172,17 +234,31 @@ fn throttling_and_server_errors_are_retried_with_backoff() {
         sandbox.set_seconds_left(&session, -10);
         sandbox
             .mock
-            .set_faults(FaultPlan { target: FaultTarget::Token, error_status: Some(status), error_count: 2, ..Default::default() })
+            .set_faults(FaultPlan {
+                target: FaultTarget::Token,
+                error_status: Some(status),
+                error_count: 2,
+                ..Default::default()
+            })
             .unwrap();
         let creds = resolve_credentials_blocking(&quick_retries(sandbox.options("dev"))).unwrap();
         assert!(creds.refreshed(), "status {status}");
-        assert_eq!(sandbox.mock.stats().faults.values().sum::<u64>(), 2, "status {status}: two faults then success");
+        assert_eq!(
+            sandbox.mock.stats().faults.values().sum::<u64>(),
+            2,
+            "status {status}: two faults then success"
+        );
 
         // More failures than attempts: a service error, the file untouched.
         sandbox.set_seconds_left(&session, -10);
         sandbox
             .mock
-            .set_faults(FaultPlan { target: FaultTarget::Token, error_status: Some(status), error_count: 10, ..Default::default() })
+            .set_faults(FaultPlan {
+                target: FaultTarget::Token,
+                error_status: Some(status),
+                error_count: 10,
+                ..Default::default()
+            })
             .unwrap();
         let err = expect_error(&sandbox, &session, ErrorKind::ServiceUnavailable);
         assert!(err.to_string().contains("127.0.0.1"), "{err}");
@@ -194,7 +270,14 @@ fn malformed_response_is_a_service_error() {
     let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
     sandbox.set_seconds_left(&session, -10);
-    sandbox.mock.set_faults(FaultPlan { target: FaultTarget::Token, malformed_count: 10, ..Default::default() }).unwrap();
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            malformed_count: 10,
+            ..Default::default()
+        })
+        .unwrap();
     expect_error(&sandbox, &session, ErrorKind::ServiceUnavailable);
 }
 
@@ -203,9 +286,20 @@ fn network_failures_name_the_host_and_fall_back_while_credentials_last() {
     let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
     sandbox.set_seconds_left(&session, -10);
-    sandbox.mock.set_faults(FaultPlan { target: FaultTarget::Token, drop_count: 10, ..Default::default() }).unwrap();
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            drop_count: 10,
+            ..Default::default()
+        })
+        .unwrap();
     let err = expect_error(&sandbox, &session, ErrorKind::Network);
-    assert!(err.to_string().contains(&format!("127.0.0.1:{}", sandbox.mock.port())), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("127.0.0.1:{}", sandbox.mock.port())),
+        "{err}"
+    );
 
     // Nothing listening at all.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -215,7 +309,10 @@ fn network_failures_name_the_host_and_fall_back_while_credentials_last() {
     options.endpoint_url = Some(format!("http://127.0.0.1:{port}"));
     let err = resolve_credentials_blocking(&options).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
 
     // Still valid for two minutes: the cached credentials are delivered with a warning.
     sandbox.set_seconds_left(&session, 120);
@@ -259,8 +356,15 @@ fn unusable_caches_are_clear_errors_and_stay_untouched() {
         std::fs::write(&session.cache_file, &contents).unwrap();
         let err = resolve_credentials_blocking(&sandbox.options("dev")).expect_err(name);
         assert_eq!(err.kind(), ErrorKind::CacheCorrupt, "{name}: {err}");
-        assert!(err.to_string().contains("aws-login login --profile dev"), "{name}: {err}");
-        assert_eq!(std::fs::read_to_string(&session.cache_file).unwrap(), contents, "{name}: file untouched");
+        assert!(
+            err.to_string().contains("aws-login login --profile dev"),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&session.cache_file).unwrap(),
+            contents,
+            "{name}: file untouched"
+        );
     }
     assert_eq!(sandbox.refresh_calls(), 0);
 
@@ -290,21 +394,38 @@ fn threads_and_tasks_at_expiry_share_one_refresh() {
     let threads: Vec<_> = (0..16)
         .map(|_| {
             let options = options.clone();
-            std::thread::spawn(move || resolve_credentials_blocking(&options).map(|c| c.access_key_id().to_string()))
+            std::thread::spawn(move || {
+                resolve_credentials_blocking(&options).map(|c| c.access_key_id().to_string())
+            })
         })
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let options = options.clone();
-            runtime.spawn(async move { resolve_credentials(&options).await.map(|c| c.access_key_id().to_string()) })
+            runtime.spawn(async move {
+                resolve_credentials(&options)
+                    .await
+                    .map(|c| c.access_key_id().to_string())
+            })
         })
         .collect();
-    let mut keys: Vec<String> = threads.into_iter().map(|t| t.join().unwrap().unwrap()).collect();
+    let mut keys: Vec<String> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().unwrap())
+        .collect();
     for task in tasks {
         keys.push(runtime.block_on(task).unwrap().unwrap());
     }
-    assert_eq!(sandbox.refresh_calls(), 1, "32 concurrent resolutions, one token request");
+    assert_eq!(
+        sandbox.refresh_calls(),
+        1,
+        "32 concurrent resolutions, one token request"
+    );
     keys.dedup();
     assert_eq!(keys.len(), 1, "everyone got the refreshed credentials");
 }
@@ -314,9 +435,14 @@ fn blocking_form_works_inside_a_runtime() {
     let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
     sandbox.set_seconds_left(&session, -1);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let options = sandbox.options("dev");
-    let creds = runtime.block_on(async { resolve_credentials_blocking(&options) }).unwrap();
+    let creds = runtime
+        .block_on(async { resolve_credentials_blocking(&options) })
+        .unwrap();
     assert!(creds.refreshed());
 }
 

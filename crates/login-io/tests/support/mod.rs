@@ -41,7 +41,13 @@ impl Sandbox {
         std::fs::create_dir_all(config_file.parent().unwrap()).unwrap();
         std::fs::write(&config_file, "").unwrap();
         let mock = BlockingMock::start(config).expect("signin-mock starts");
-        Sandbox { dir, home, config_file, cache_dir, mock }
+        Sandbox {
+            dir,
+            home,
+            config_file,
+            cache_dir,
+            mock,
+        }
     }
 
     pub fn base_url(&self) -> String {
@@ -52,9 +58,18 @@ impl Sandbox {
     pub fn env_pairs(&self) -> Vec<(String, String)> {
         vec![
             ("HOME".into(), self.home.display().to_string()),
-            ("AWS_CONFIG_FILE".into(), self.config_file.display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), self.home.join(".aws/credentials").display().to_string()),
-            ("AWS_LOGIN_CACHE_DIRECTORY".into(), self.cache_dir.display().to_string()),
+            (
+                "AWS_CONFIG_FILE".into(),
+                self.config_file.display().to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                self.home.join(".aws/credentials").display().to_string(),
+            ),
+            (
+                "AWS_LOGIN_CACHE_DIRECTORY".into(),
+                self.cache_dir.display().to_string(),
+            ),
             ("AWS_ENDPOINT_URL_SIGNIN".into(), self.base_url()),
             ("AWS_ENDPOINT_URL_STS".into(), self.base_url()),
             ("AWS_REGION".into(), "us-east-1".into()),
@@ -66,7 +81,11 @@ impl Sandbox {
     }
 
     pub fn options(&self, profile: &str) -> ResolveOptions {
-        ResolveOptions { profile: Some(profile.into()), env: Some(self.environment()), ..Default::default() }
+        ResolveOptions {
+            profile: Some(profile.into()),
+            env: Some(self.environment()),
+            ..Default::default()
+        }
     }
 
     /// A command with a clean AWS environment: inherited AWS_* and proxy variables removed,
@@ -76,7 +95,9 @@ impl Sandbox {
         for (key, _) in std::env::vars_os() {
             let Some(key) = key.to_str() else { continue };
             let upper = key.to_ascii_uppercase();
-            if upper.starts_with("AWS_") && !upper.starts_with("AWS_LOGIN_TEST") || upper.ends_with("_PROXY") {
+            if upper.starts_with("AWS_") && !upper.starts_with("AWS_LOGIN_TEST")
+                || upper.ends_with("_PROXY")
+            {
                 command.env_remove(key);
             }
         }
@@ -87,29 +108,68 @@ impl Sandbox {
     /// Logs `identity` in through the mock (auto-approve, real PKCE + DPoP token exchange) and
     /// writes the cache file and the profile, as `aws login` would.
     pub fn login(&self, profile: &str, identity: &str) -> Session {
-        self.mock.set_auto_approve(Some(identity)).expect("known identity");
+        self.mock
+            .set_auto_approve(Some(identity))
+            .expect("known identity");
         let endpoint = Endpoint::from_override(&self.base_url()).unwrap();
         let flow = LoginFlow::start(
-            login_core::login::LoginParams { endpoint, region: Some("us-east-1".into()), mode: LoginMode::SameDevice { redirect_port: 9 } },
+            login_core::login::LoginParams {
+                endpoint,
+                region: Some("us-east-1".into()),
+                mode: LoginMode::SameDevice { redirect_port: 9 },
+            },
             &mut rand::rngs::OsRng,
         );
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let logged_in = runtime.block_on(async {
-            let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap();
-            let response = client.get(flow.authorize_url()).send().await.expect("authorize");
-            let location = response.headers().get("location").expect("auto-approve redirects").to_str().unwrap().to_string();
-            let query = location.split_once('?').map(|(_, q)| q).unwrap_or("").to_string();
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .build()
+                .unwrap();
+            let response = client
+                .get(flow.authorize_url())
+                .send()
+                .await
+                .expect("authorize");
+            let location = response
+                .headers()
+                .get("location")
+                .expect("auto-approve redirects")
+                .to_str()
+                .unwrap()
+                .to_string();
+            let query = location
+                .split_once('?')
+                .map(|(_, q)| q)
+                .unwrap_or("")
+                .to_string();
             let exchange = flow.on_callback(&query).expect("callback parses");
-            let request = exchange.request(OffsetDateTime::now_utc().unix_timestamp(), &uuid::Uuid::new_v4().to_string());
+            let request = exchange.request(
+                OffsetDateTime::now_utc().unix_timestamp(),
+                &uuid::Uuid::new_v4().to_string(),
+            );
             let mut builder = client.post(&request.url).body(request.body.clone());
             for (k, v) in &request.headers {
                 builder = builder.header(k, v);
             }
             let response = builder.send().await.expect("token");
             let status = response.status().as_u16();
-            let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
             let body = response.bytes().await.unwrap().to_vec();
-            exchange.on_response(&login_core::HttpResponse::new(status, headers, body), OffsetDateTime::now_utc()).expect("login succeeds")
+            exchange
+                .on_response(
+                    &login_core::HttpResponse::new(status, headers, body),
+                    OffsetDateTime::now_utc(),
+                )
+                .expect("login succeeds")
         });
         self.mock.set_auto_approve(None).unwrap();
         let arn = logged_in.session.arn().to_string();
@@ -117,12 +177,20 @@ impl Sandbox {
         let cache_file = self.cache_dir.join(logged_in.session.cache_file_name());
         std::fs::write(&cache_file, logged_in.entry.to_json()).unwrap();
         self.add_profile(profile, &[("region", "us-east-1"), ("login_session", &arn)]);
-        Session { profile: profile.into(), arn, cache_file }
+        Session {
+            profile: profile.into(),
+            arn,
+            cache_file,
+        }
     }
 
     /// Appends a profile section to the config file.
     pub fn add_profile(&self, profile: &str, keys: &[(&str, &str)]) {
-        let header = if profile == "default" { "[default]".to_string() } else { format!("[profile {profile}]") };
+        let header = if profile == "default" {
+            "[default]".to_string()
+        } else {
+            format!("[profile {profile}]")
+        };
         let mut text = std::fs::read_to_string(&self.config_file).unwrap_or_default();
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
@@ -138,7 +206,8 @@ impl Sandbox {
     /// Rewrites the session's `expiresAt` to now + `seconds_left` (negative: already expired),
     /// keeping every other byte of meaning.
     pub fn set_seconds_left(&self, session: &Session, seconds_left: i64) {
-        let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&session.cache_file).unwrap()).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&session.cache_file).unwrap()).unwrap();
         let at = OffsetDateTime::now_utc() + time::Duration::seconds(seconds_left);
         json["accessToken"]["expiresAt"] = login_core::timefmt::format_expires_at(at).into();
         std::fs::write(&session.cache_file, serde_json::to_string(&json).unwrap()).unwrap();
