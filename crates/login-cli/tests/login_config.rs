@@ -4,9 +4,9 @@
 //! styles. Logins here are auto-approved by signin-mock and "browsed" by a redirect follower, so
 //! they exercise the real callback server and token exchange without Chromium.
 
+mod login_support;
 #[path = "../../login-io/tests/support/mod.rs"]
 mod support;
-mod login_support;
 
 use std::process::Output;
 
@@ -17,7 +17,11 @@ const ADMIN_ARN: &str = "arn:aws:sts::111122223333:assumed-role/Admin/alice";
 
 fn login(sandbox: &Sandbox, identity: &str, args: &[&str]) -> Output {
     sandbox.mock.set_auto_approve(Some(identity)).unwrap();
-    let out = with_fetch_browser(&mut aws_login(sandbox), sandbox).arg("login").args(args).output().unwrap();
+    let out = with_fetch_browser(&mut aws_login(sandbox), sandbox)
+        .arg("login")
+        .args(args)
+        .output()
+        .unwrap();
     sandbox.mock.set_auto_approve(None).unwrap();
     out
 }
@@ -37,7 +41,11 @@ fn a_missing_file_and_directory_are_created() {
     std::fs::remove_dir_all(sandbox.config_file.parent().unwrap()).unwrap();
     let out = login(&sandbox, "alice", &["--profile", "dev"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).starts_with(&format!("Created {}.\n", sandbox.config_file.display())), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with(&format!("Created {}.\n", sandbox.config_file.display())),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(
         std::fs::read_to_string(&sandbox.config_file).unwrap(),
         format!("[profile dev]\nlogin_session = {ALICE_ARN}\nregion = us-east-1\n")
@@ -48,7 +56,10 @@ fn a_missing_file_and_directory_are_created() {
 
 #[test]
 fn an_empty_file_gets_the_profile() {
-    assert_eq!(login_over("", "default"), format!("[default]\nlogin_session = {ALICE_ARN}\nregion = us-east-1\n"));
+    assert_eq!(
+        login_over("", "default"),
+        format!("[default]\nlogin_session = {ALICE_ARN}\nregion = us-east-1\n")
+    );
 }
 
 #[test]
@@ -68,7 +79,10 @@ fn crlf_files_stay_crlf_and_other_bytes_stay_put() {
 #[test]
 fn a_file_without_a_trailing_newline() {
     let after = login_over("[profile dev]\nregion = eu-west-1", "dev");
-    assert_eq!(after, format!("[profile dev]\nregion = eu-west-1\nlogin_session = {ALICE_ARN}\n"));
+    assert_eq!(
+        after,
+        format!("[profile dev]\nregion = eu-west-1\nlogin_session = {ALICE_ARN}\n")
+    );
     let after = login_over("[profile a]\noutput = json", "b");
     assert_eq!(after, format!("[profile a]\noutput = json\n[profile b]\nlogin_session = {ALICE_ARN}\nregion = us-east-1\n"));
 }
@@ -104,7 +118,8 @@ fn profile_default_spelled_as_a_profile_section_is_the_default_profile() {
 
 #[test]
 fn logging_in_again_as_the_same_session_changes_no_byte() {
-    let before = format!("# keep\n[profile dev]\nregion = eu-west-1\nlogin_session = {ALICE_ARN}\n");
+    let before =
+        format!("# keep\n[profile dev]\nregion = eu-west-1\nlogin_session = {ALICE_ARN}\n");
     assert_eq!(login_over(&before, "dev"), before);
 }
 
@@ -116,10 +131,21 @@ fn a_different_session_is_replaced_only_when_confirmed() {
     let out = login(&sandbox, "admin", &["--profile", "dev"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains(&format!("Profile 'dev' is logged in as {ALICE_ARN}, but you signed in as {ADMIN_ARN}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "Profile 'dev' is logged in as {ALICE_ARN}, but you signed in as {ADMIN_ARN}"
+        )),
+        "{stderr}"
+    );
     assert!(stderr.contains("--yes"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(&sandbox.config_file).unwrap(), before);
-    assert!(!cache_file(&sandbox, ADMIN_ARN).exists(), "nothing saved without consent");
+    assert_eq!(
+        std::fs::read_to_string(&sandbox.config_file).unwrap(),
+        before
+    );
+    assert!(
+        !cache_file(&sandbox, ADMIN_ARN).exists(),
+        "nothing saved without consent"
+    );
 
     let out = login(&sandbox, "admin", &["--profile", "dev", "--yes"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -133,11 +159,23 @@ fn a_different_session_is_replaced_only_when_confirmed() {
 #[test]
 fn profiles_with_other_credential_styles_are_refused_before_any_browser() {
     let styles = [
-        ("web_identity_token_file = /tmp/token\nrole_arn = arn:aws:iam::1:role/r", "Web Identity"),
-        ("sso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin", "SSO"),
+        (
+            "web_identity_token_file = /tmp/token\nrole_arn = arn:aws:iam::1:role/r",
+            "Web Identity",
+        ),
+        (
+            "sso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin",
+            "SSO",
+        ),
         ("sso_role_name = Admin", "SSO"),
-        ("aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x", "Access Key"),
-        ("role_arn = arn:aws:iam::1:role/r\nsource_profile = base", "Assume Role"),
+        (
+            "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x",
+            "Access Key",
+        ),
+        (
+            "role_arn = arn:aws:iam::1:role/r\nsource_profile = base",
+            "Assume Role",
+        ),
         ("credential_process = /bin/get-creds", "Credential Process"),
     ];
     for (keys, style) in styles {
@@ -147,28 +185,50 @@ fn profiles_with_other_credential_styles_are_refused_before_any_browser() {
         let out = login(&sandbox, "alice", &["--profile", "work"]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{style}: {stderr}");
-        assert!(stderr.contains(&format!("already uses {style} credentials")), "{style}: {stderr}");
+        assert!(
+            stderr.contains(&format!("already uses {style} credentials")),
+            "{style}: {stderr}"
+        );
         assert!(stderr.contains("--profile work-login"), "{style}: {stderr}");
-        assert_eq!(std::fs::read_to_string(&sandbox.config_file).unwrap(), before, "{style}");
-        assert!(browser_records(&sandbox, 0).is_empty(), "{style}: no browser was opened");
+        assert_eq!(
+            std::fs::read_to_string(&sandbox.config_file).unwrap(),
+            before,
+            "{style}"
+        );
+        assert!(
+            browser_records(&sandbox, 0).is_empty(),
+            "{style}: no browser was opened"
+        );
     }
 }
 
 #[test]
 fn the_region_passed_with_the_option_is_saved_and_an_existing_one_kept() {
     let sandbox = Sandbox::new();
-    let out = login(&sandbox, "alice", &["--profile", "dev", "--region", "eu-central-1"]);
+    let out = login(
+        &sandbox,
+        "alice",
+        &["--profile", "dev", "--region", "eu-central-1"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         std::fs::read_to_string(&sandbox.config_file).unwrap(),
         format!("[profile dev]\nlogin_session = {ALICE_ARN}\nregion = eu-central-1\n")
     );
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(cache_file(&sandbox, ALICE_ARN)).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cache_file(&sandbox, ALICE_ARN)).unwrap()).unwrap();
     assert_eq!(json["signInRegion"], "eu-central-1");
     // A profile's own region is never overwritten by --region.
     let before = "[profile eu]\nregion = eu-west-1\n";
     std::fs::write(&sandbox.config_file, before).unwrap();
-    let out = login(&sandbox, "alice", &["--profile", "eu", "--region", "us-west-2"]);
+    let out = login(
+        &sandbox,
+        "alice",
+        &["--profile", "eu", "--region", "us-west-2"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read_to_string(&sandbox.config_file).unwrap(), format!("{before}login_session = {ALICE_ARN}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&sandbox.config_file).unwrap(),
+        format!("{before}login_session = {ALICE_ARN}\n")
+    );
 }

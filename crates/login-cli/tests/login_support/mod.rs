@@ -10,8 +10,14 @@ use std::process::{Command, Output, Stdio};
 use crate::support::Sandbox;
 
 pub const AWS_LOGIN: &str = env!("CARGO_BIN_EXE_aws-login");
-pub const CHROMIUM_DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/browser-driver/driver.js");
-pub const FETCH_DRIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/browser-driver/fetch.js");
+pub const CHROMIUM_DRIVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/support/browser-driver/driver.js"
+);
+pub const FETCH_DRIVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/support/browser-driver/fetch.js"
+);
 
 /// The installed peers.
 #[derive(Debug, Clone)]
@@ -43,8 +49,17 @@ pub fn peers() -> Option<Peers> {
         node_modules: var("AWS_LOGIN_TEST_NODE_MODULES"),
         chromium: var("AWS_LOGIN_TEST_CHROMIUM"),
     };
-    for path in [&peers.python, &peers.python_old, &peers.node_modules, &peers.chromium] {
-        assert!(path.exists(), "{} does not exist; run `cargo xtask setup` (or `cargo xtask test`)", path.display());
+    for path in [
+        &peers.python,
+        &peers.python_old,
+        &peers.node_modules,
+        &peers.chromium,
+    ] {
+        assert!(
+            path.exists(),
+            "{} does not exist; run `cargo xtask setup` (or `cargo xtask test`)",
+            path.display()
+        );
     }
     Some(peers)
 }
@@ -60,14 +75,22 @@ pub struct BrowserScript {
 
 impl Default for BrowserScript {
     fn default() -> Self {
-        BrowserScript { identity: "alice", decision: "allow", forge_state: false }
+        BrowserScript {
+            identity: "alice",
+            decision: "allow",
+            forge_state: false,
+        }
     }
 }
 
 /// `aws-login` in the sandbox, without a display, with `$BROWSER` unset.
 pub fn aws_login(sandbox: &Sandbox) -> Command {
     let mut command = sandbox.command(AWS_LOGIN);
-    command.env_remove("BROWSER").env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").env_remove("WSL_DISTRO_NAME");
+    command
+        .env_remove("BROWSER")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WSL_DISTRO_NAME");
     command.env_remove("WSL_INTEROP").stdin(Stdio::null());
     command
 }
@@ -78,20 +101,30 @@ pub fn driver_log(sandbox: &Sandbox) -> PathBuf {
 }
 
 /// Points `$BROWSER` at headless Chromium following `script`.
-pub fn with_chromium<'c>(command: &'c mut Command, sandbox: &Sandbox, peers: &Peers, script: &BrowserScript) -> &'c mut Command {
+pub fn with_chromium<'c>(
+    command: &'c mut Command,
+    sandbox: &Sandbox,
+    peers: &Peers,
+    script: &BrowserScript,
+) -> &'c mut Command {
     command
         .env("BROWSER", format!("node {CHROMIUM_DRIVER} %s"))
         .env("AWS_LOGIN_TEST_NODE_MODULES", &peers.node_modules)
         .env("AWS_LOGIN_TEST_CHROMIUM", &peers.chromium)
         .env("AWS_LOGIN_DRIVER_IDENTITY", script.identity)
         .env("AWS_LOGIN_DRIVER_DECISION", script.decision)
-        .env("AWS_LOGIN_DRIVER_FORGE_STATE", if script.forge_state { "1" } else { "0" })
+        .env(
+            "AWS_LOGIN_DRIVER_FORGE_STATE",
+            if script.forge_state { "1" } else { "0" },
+        )
         .env("AWS_LOGIN_DRIVER_LOG", driver_log(sandbox))
 }
 
 /// Points `$BROWSER` at the redirect follower; the mock must auto-approve.
 pub fn with_fetch_browser<'c>(command: &'c mut Command, sandbox: &Sandbox) -> &'c mut Command {
-    command.env("BROWSER", format!("node {FETCH_DRIVER} %s")).env("AWS_LOGIN_DRIVER_LOG", driver_log(sandbox))
+    command
+        .env("BROWSER", format!("node {FETCH_DRIVER} %s"))
+        .env("AWS_LOGIN_DRIVER_LOG", driver_log(sandbox))
 }
 
 /// Every record the stand-in browsers wrote, waiting briefly for a driver still finishing
@@ -134,13 +167,22 @@ pub fn run_chromium_driver(peers: &Peers, url: &str, script: &BrowserScript) -> 
         .lines()
         .last()
         .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| panic!("driver printed no record: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "driver printed no record: {stdout} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
     assert!(out.status.success(), "driver failed: {record}");
     record
 }
 
 /// boto3 `sts.get_caller_identity()` with `profile`, against the mock's STS; returns the ARN.
-pub fn boto3_caller_identity(sandbox: &Sandbox, python: &Path, profile: &str) -> Result<String, String> {
+pub fn boto3_caller_identity(
+    sandbox: &Sandbox,
+    python: &Path,
+    profile: &str,
+) -> Result<String, String> {
     caller_identity(&mut boto3_command(sandbox, python, profile))
 }
 
@@ -150,7 +192,11 @@ pub fn boto3_command(sandbox: &Sandbox, python: &Path, profile: &str) -> Command
                   session = boto3.Session(profile_name=sys.argv[1])\n\
                   print(session.client('sts').get_caller_identity()['Arn'])\n";
     let mut command = sandbox.command(python);
-    command.args(["-c", script, profile]).env_remove("BROWSER").env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    command
+        .args(["-c", script, profile])
+        .env_remove("BROWSER")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
     command
 }
 
@@ -175,6 +221,10 @@ pub fn cache_file(sandbox: &Sandbox, arn: &str) -> PathBuf {
 /// No file of the cache directory contains anything (no session was saved).
 pub fn no_session_files(sandbox: &Sandbox) -> bool {
     std::fs::read_dir(&sandbox.cache_dir)
-        .map(|entries| entries.flatten().all(|e| !e.file_name().to_string_lossy().ends_with(".json")))
+        .map(|entries| {
+            entries
+                .flatten()
+                .all(|e| !e.file_name().to_string_lossy().ends_with(".json"))
+        })
         .unwrap_or(true)
 }
