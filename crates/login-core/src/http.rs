@@ -13,7 +13,8 @@ pub struct HttpRequest {
     /// Header names and values, in order.
     pub headers: Vec<(String, String)>,
     /// The body (JSON for the token endpoint). It holds secrets (codes,
-    /// refresh tokens), so `Debug` shows only its length.
+    /// refresh tokens), so `Debug` shows only its length and it is zeroized
+    /// on drop.
     pub body: Vec<u8>,
 }
 
@@ -43,7 +44,8 @@ pub struct HttpResponse {
     pub status: u16,
     /// Header names and values, in order.
     pub headers: Vec<(String, String)>,
-    /// Raw body bytes (may hold tokens; `Debug` shows only the length).
+    /// Raw body bytes (may hold tokens; `Debug` shows only the length;
+    /// zeroized on drop).
     pub body: Vec<u8>,
 }
 
@@ -77,6 +79,20 @@ impl fmt::Debug for HttpResponse {
             .field("headers", &names)
             .field("body_len", &self.body.len())
             .finish()
+    }
+}
+
+// Bodies carry refresh tokens, codes and credentials: wipe them on drop.
+// (To take a body out, use `std::mem::take(&mut request.body)`.)
+impl Drop for HttpRequest {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
+}
+
+impl Drop for HttpResponse {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
     }
 }
 
