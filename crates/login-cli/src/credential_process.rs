@@ -128,7 +128,7 @@ fn auto_login(
     }
     let mut console = Console::new(Console::interactive());
     console.browser_failed_hint = Some(format!(
-        " (or run `{} --remote` in a terminal)",
+        " You can also run `{} --remote` in a terminal.",
         login_command(&profile)
     ));
     choose_region(&mut target, &mut console)?;

@@ -389,13 +389,13 @@ fn is_executable(path: &Path) -> bool {
 #[non_exhaustive]
 pub enum BrowserError {
     #[error(
-        "no way to open a browser here (no display, $BROWSER not set); open the URL by hand, \
-         or run with --remote to sign in from a browser on another device"
+        "No browser can be opened here (no display, and $BROWSER is not set). Open the URL above \
+         yourself, or run with --remote to sign in from a browser on another device."
     )]
     NothingToTry,
     #[error(
-        "could not open a browser ({tried}); open the URL by hand, or run with --remote to sign \
-         in from a browser on another device"
+        "Could not open a browser ({tried}). Open the URL above yourself, or run with --remote to \
+         sign in from a browser on another device."
     )]
     AllFailed { tried: String },
 }
