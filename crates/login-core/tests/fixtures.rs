@@ -14,6 +14,7 @@ use login_core::config::SectionId;
 use login_core::login::{authorize_url, CodeVerifier};
 use login_core::timefmt::parse_timestamp;
 use login_core::*;
+use login_core::{LoginFlow, LoginMode};
 use serde_json::{json, Map, Value};
 
 fn dir() -> PathBuf {
@@ -592,6 +593,61 @@ fn id_token_vectors() {
     }
 }
 
+#[test]
+fn login_flow_vectors() {
+    use login_core::login::LoginParams;
+    let v = read_json("login_flow.json");
+    for case in v["cases"].as_array().unwrap() {
+        let endpoint = Endpoint::from_override(s(&case["base"])).unwrap();
+        let mode = match case["redirectPort"].as_u64() {
+            Some(port) => LoginMode::SameDevice {
+                redirect_port: port as u16,
+            },
+            None => LoginMode::Remote,
+        };
+        let params = LoginParams {
+            endpoint,
+            region: case["region"].as_str().map(str::to_owned),
+            mode,
+        };
+        let flow = LoginFlow::with_parts(
+            params,
+            CodeVerifier::new(s(&case["codeVerifier"])).unwrap(),
+            s(&case["state"]).to_owned(),
+            DpopKey::from_pem(&read_text(s(&case["dpopKeyFile"]))).unwrap(),
+        );
+        assert_eq!(
+            flow.authorize_url(),
+            s(&case["authorizeUrl"]),
+            "{}",
+            case["name"]
+        );
+        let exchange = match mode {
+            LoginMode::SameDevice { .. } => flow.on_callback(s(&case["callbackQuery"])).unwrap(),
+            LoginMode::Remote => flow.on_remote_code(s(&case["pastedCode"])).unwrap(),
+        };
+        let req = exchange.request(case["iat"].as_i64().unwrap(), s(&case["jti"]));
+        assert_eq!(req.url, s(&case["tokenRequest"]["url"]));
+        assert_eq!(
+            String::from_utf8(req.body.clone()).unwrap(),
+            s(&case["tokenRequest"]["body"])
+        );
+        assert_eq!(req.header("DPoP"), case["tokenRequest"]["dpop"].as_str());
+        let resp = HttpResponse::new(200, vec![], s(&case["tokenResponseBody"]));
+        let done = exchange
+            .on_response(&resp, parse_timestamp(s(&case["now"])).unwrap())
+            .unwrap();
+        assert_eq!(done.session.arn(), s(&case["sessionArn"]));
+        assert_eq!(done.session.cache_file_name(), s(&case["cacheFileName"]));
+        assert_eq!(
+            done.entry.to_json(),
+            read_text(s(&case["expectedCacheFile"])),
+            "{}",
+            case["name"]
+        );
+    }
+}
+
 // ---------------------------------------------------------------- generator
 
 fn write(name: &str, text: &str) {
@@ -628,6 +684,86 @@ mod generate {
         export_formats();
         callbacks();
         id_tokens();
+        login_flow();
+    }
+
+    fn login_flow() {
+        use login_core::login::LoginParams;
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let state = "0f3c2c1e-8d4b-4c2a-9a57-0d9f2b1e6a11";
+        let mut cases = Vec::new();
+        for (name, base, port, region, session, out) in [
+            (
+                "same-device against a local endpoint",
+                "http://127.0.0.1:8123",
+                Some(40123u16),
+                Some("us-east-1"),
+                EXAMPLE_SESSION,
+                "cache/after-login-same-device.json",
+            ),
+            (
+                "remote in eu-west-1",
+                "https://eu-west-1.signin.aws.amazon.com",
+                None,
+                Some("eu-west-1"),
+                "arn:aws:iam::123456789012:user/alice",
+                "cache/after-login-remote.json",
+            ),
+        ] {
+            let mode = match port {
+                Some(p) => LoginMode::SameDevice { redirect_port: p },
+                None => LoginMode::Remote,
+            };
+            let params = LoginParams {
+                endpoint: Endpoint::from_override(base).unwrap(),
+                region: region.map(str::to_owned),
+                mode,
+            };
+            let flow = LoginFlow::with_parts(
+                params,
+                CodeVerifier::new(verifier).unwrap(),
+                state.to_owned(),
+                fixture_key(),
+            );
+            let query = format!("code=fixture-code-123&state={state}");
+            let pasted =
+                Base64::encode_string(format!("state={state}&code=fixture-code-123").as_bytes());
+            let exchange = match mode {
+                LoginMode::SameDevice { .. } => flow.on_callback(&query).unwrap(),
+                LoginMode::Remote => flow.on_remote_code(&pasted).unwrap(),
+            };
+            let req = exchange.request(IAT, JTI);
+            let body = json!({"accessToken": {"accessKeyId": "ASIAFIXTURELOGIN001", "secretAccessKey": "loginSecret/+1", "sessionToken": "loginSessionToken=="},
+                "tokenType": "aws_sigv4", "expiresIn": 900, "refreshToken": "login-refresh-token-1", "idToken": fake_jwt(&json!({"sub": session}))}).to_string();
+            let now = "2025-12-05T10:36:31.400Z";
+            let done = exchange
+                .on_response(
+                    &HttpResponse::new(200, vec![], body.clone()),
+                    parse_timestamp(now).unwrap(),
+                )
+                .unwrap();
+            write(out, &done.entry.to_json());
+            let mut case = json!({"name": name, "base": base, "region": region, "state": state, "codeVerifier": verifier,
+                "dpopKeyFile": "dpop/key-sec1.pem", "authorizeUrl": flow.authorize_url(),
+                "iat": IAT, "jti": JTI,
+                "tokenRequest": {"url": req.url.clone(), "body": String::from_utf8(req.body.clone()).unwrap(), "dpop": req.header("DPoP")},
+                "tokenResponseBody": body, "now": now, "sessionArn": session, "cacheFileName": cache_file_name(session), "expectedCacheFile": out});
+            match port {
+                Some(p) => {
+                    case["redirectPort"] = json!(p);
+                    case["callbackQuery"] = json!(query);
+                }
+                None => case["pastedCode"] = json!(pasted),
+            }
+            cases.push(case);
+        }
+        write_json(
+            "login_flow.json",
+            &json!({
+                "description": "A whole login with fixed verifier, state and DPoP key: the authorize URL, the callback (or pasted code), the authorization-code token request (body exact; DPoP exact for RFC 6979 signers), the token response, and the cache file written at `now` (expiresAt = now + 900 s, truncated; SEC1 key; accountId from the id token's session ARN; signInRegion = region).",
+                "cases": cases,
+            }),
+        );
     }
 
     fn pkce() {
