@@ -120,7 +120,7 @@ fn auto_login(
         return Err(CommandError::new(
             ExitCode::LoginNeeded,
             format!(
-                "{}, and no browser can be opened here to sign in (no display, $BROWSER not set) with no terminal to show the sign-in URL. Run `{}` in a terminal (add --remote over SSH), then try again.",
+                "{}, and aws-login cannot sign in from here: no browser can be opened (no display, $BROWSER not set) and there is no terminal to show the sign-in URL. Run `{}` in a terminal (add --remote over SSH), then try again.",
                 why_login(&profile, reason),
                 login_command(&profile)
             ),
@@ -220,6 +220,7 @@ fn login_command(profile: &str) -> String {
 
 /// A short reason for the automatic login.
 fn why_login(profile: &str, reason: &LoginIoError) -> String {
+    // Lowercase: it continues a sentence ("aws-login: …; signing in with your browser.").
     match reason.kind() {
         ErrorKind::ProfileNotFound | ErrorKind::NoLoginSession => {
             format!("profile '{profile}' has no login session yet")

@@ -179,7 +179,7 @@ fn without_a_browser_or_a_terminal_it_fails_fast_naming_the_command() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(out.stdout.is_empty());
-    assert!(stderr.contains("no browser can be opened here"), "{stderr}");
+    assert!(stderr.contains("aws-login cannot sign in from here: no browser can be opened"), "{stderr}");
     assert!(
         stderr.contains("Run `aws-login login --profile dev` in a terminal"),
         "{stderr}"
