@@ -431,16 +431,11 @@ impl ConfigFile {
         if let Some(prop) = section.properties.iter().rev().find(|p| p.key == lower) {
             let first = self.lines[prop.line];
             let last = self.lines[prop.last_line];
-            let mut start = first.start + prop.value_start;
-            let delim_end = start;
-            let line_text = &text[first.start..first.content_end];
-            let mut out = String::with_capacity(text.len() + value.len());
-            // `key =` with nothing after: add one space like AWS CLI writes.
-            let needs_space =
-                prop.value_start == line_text.len() && !line_text.ends_with(char::is_whitespace);
-            start = start.min(first.content_end);
-            out.push_str(&text[..start]);
-            if needs_space && delim_end == first.content_end {
+            let value_at = (first.start + prop.value_start).min(first.content_end);
+            let mut out = String::with_capacity(text.len() + value.len() + 1);
+            out.push_str(&text[..value_at]);
+            // `key =` with nothing after it: add the space AWS CLI writes.
+            if value_at == first.content_end && !text[..value_at].ends_with(char::is_whitespace) {
                 out.push(' ');
             }
             out.push_str(value);
