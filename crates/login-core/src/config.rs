@@ -134,8 +134,9 @@ pub enum ConfigEditError {
     /// The value has a line break or would be read back differently.
     #[error("the value for `{0}` contains a line break or surrounding whitespace")]
     InvalidValue(String),
-    /// A new section's name could not be read back as the same name.
-    #[error("`{0}` cannot be used as a profile or section name (use letters, digits, `-`, `_`, `.`, `@`, `+`, `/`)")]
+    /// A new section's name could not be read back as the same name by
+    /// every tool (the JS SDK accepts only `[A-Za-z0-9_-@+.%:/]`).
+    #[error("`{0}` cannot be used as a profile or section name (use letters, digits and - _ . @ + % : /)")]
     InvalidSectionName(String),
 }
 
@@ -417,6 +418,16 @@ impl ConfigFile {
             .rev()
             .find(|s| s.id.as_ref() == Some(id))
         else {
+            let (SectionId::Profile(name)
+            | SectionId::SsoSession(name)
+            | SectionId::Services(name)) = id;
+            let name_ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.@+%:/".contains(c));
+            if !name_ok {
+                return Err(ConfigEditError::InvalidSectionName(name.clone()));
+            }
             let mut out = text.clone();
             if !out.is_empty() && !out.ends_with('\n') {
                 out.push_str(eol);
@@ -634,6 +645,18 @@ mod tests {
         let c = ConfigFile::parse("");
         assert!(c.set(&SectionId::profile("a"), "a=b", "v").is_err());
         assert!(c.set(&SectionId::profile("a"), "k", "v\n[evil]").is_err());
+        for name in ["", "two words", "a]b", "x=y", "quo\"te"] {
+            assert_eq!(
+                c.set(&SectionId::profile(name), "k", "v"),
+                Err(ConfigEditError::InvalidSectionName(name.into()))
+            );
+        }
+        // Existing sections with such names can still be edited.
+        let c = ConfigFile::parse("[profile \"two words\"]\nk = 1\n");
+        assert_eq!(
+            c.set(&SectionId::profile("two words"), "k", "2").unwrap(),
+            "[profile \"two words\"]\nk = 2\n"
+        );
     }
 
     #[test]
