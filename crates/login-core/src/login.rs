@@ -210,6 +210,15 @@ pub fn parse_callback(
         *slot.0 = Some(v.into_owned());
     }
     if let Some(error) = error {
+        // An error carrying another login's state is not ours to act on (a
+        // stale tab, or a page poking the port); one without state is taken
+        // at its word, since some servers leave state out of errors.
+        if state
+            .as_deref()
+            .is_some_and(|st| !constant_time_eq(st.as_bytes(), expected_state.as_bytes()))
+        {
+            return Err(CallbackError::StateMismatch);
+        }
         return Err(CallbackError::Denied {
             error: printable(&error),
             description: description.map(|d| printable(&d)),

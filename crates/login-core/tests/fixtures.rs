@@ -1282,6 +1282,7 @@ mod generate {
                     {"query": format!("code=a&code=b&state={state}"), "error": "DuplicateParameter"},
                     {"query": format!("error=access_denied&error_description=User+denied&state={state}"), "error": "Denied"},
                     {"query": "error=server_error", "error": "Denied"},
+                    {"query": "error=access_denied&state=another-state", "error": "StateMismatch"},
                     {"query": "", "error": "MissingState"},
                     {"query": "%%%&&&==", "error": "MissingState"}
                 ],
