@@ -109,7 +109,12 @@ fn auto_login(
 ) -> CommandResult {
     let mut target = LoginTarget::prepare(options).map_err(login_error)?;
     let profile = target.profile.clone();
-    let someone_watching = std::io::stderr().is_terminal();
+    let mut console = if std::io::stderr().is_terminal() {
+        Console::new(Console::interactive())
+    } else {
+        Console::for_captured_stderr()
+    };
+    let someone_watching = console.watched();
     let browser_possible = !plan_launch(
         &BrowserEnvironment::detect(),
         "https://signin.aws",
@@ -126,7 +131,6 @@ fn auto_login(
             ),
         ));
     }
-    let mut console = Console::new(Console::interactive());
     console.browser_failed_hint = Some(format!(
         " You can also run `{} --remote` in a terminal.",
         login_command(&profile)
@@ -158,7 +162,7 @@ fn auto_login(
     }
 
     console.say(&format!(
-        "aws-login: {}; signing in with your browser.\n",
+        "aws-login: {}; a new sign-in is needed.\n",
         why_login(&profile, reason)
     ));
     let method = LoginMethod::SameDevice {
@@ -220,7 +224,7 @@ fn login_command(profile: &str) -> String {
 
 /// A short reason for the automatic login.
 fn why_login(profile: &str, reason: &LoginIoError) -> String {
-    // Lowercase: it continues a sentence ("aws-login: …; signing in with your browser.").
+    // Lowercase: it continues a sentence ("aws-login: …; a new sign-in is needed.").
     match reason.kind() {
         ErrorKind::ProfileNotFound | ErrorKind::NoLoginSession => {
             format!("profile '{profile}' has no login session yet")

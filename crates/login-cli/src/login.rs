@@ -309,6 +309,9 @@ pub(crate) struct Console {
     indicator_label: &'static str,
     /// Extra text for [`LoginEvent::BrowserFailed`] (credential-process names a command).
     pub browser_failed_hint: Option<String>,
+    /// The controlling terminal, when stderr is captured (an SDK running credential-process
+    /// collects stderr) but a person sits at the terminal the tool was started from.
+    tty: Option<std::fs::File>,
 }
 
 impl Console {
@@ -319,17 +322,41 @@ impl Console {
             indicator: None,
             indicator_label: "Waiting for the sign-in in your browser",
             browser_failed_hint: None,
+            tty: None,
         }
+    }
+
+    /// For `credential-process`: messages go to the terminal the tool was started from when
+    /// stderr is captured and stdin is still that terminal (as SDKs leave it).
+    pub fn for_captured_stderr() -> Self {
+        let mut console = Console::new(false);
+        if !std::io::stderr().is_terminal() && std::io::stdin().is_terminal() {
+            console.tty = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/tty")
+                .ok();
+        }
+        console
+    }
+
+    /// A person can see the messages (stderr or the controlling terminal).
+    pub fn watched(&self) -> bool {
+        self.tty.is_some() || std::io::stderr().is_terminal()
     }
 
     pub fn interactive() -> bool {
         std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
     }
 
-    /// Writes to stderr, first clearing the indicator's line.
+    /// Writes to stderr (or the terminal), first clearing the indicator's line.
     pub fn say(&mut self, text: &str) {
         let resume = self.indicator.is_some();
         self.stop_indicator();
+        if let Some(tty) = &mut self.tty {
+            let _ = tty.write_all(text.as_bytes());
+            let _ = tty.flush();
+            return;
+        }
         let mut stderr = std::io::stderr().lock();
         let _ = stderr.write_all(text.as_bytes());
         let _ = stderr.flush();

@@ -249,7 +249,10 @@ fn no_browser_available_is_said_and_the_url_is_still_printed() {
         .output()
         .unwrap();
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("No browser can be opened here (no display, and $BROWSER is not set)"), "{stderr}");
+    assert!(
+        stderr.contains("No browser can be opened here (no display, and $BROWSER is not set)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--remote"), "{stderr}");
     assert!(stderr.contains("    http://127.0.0.1:"), "{stderr}");
 }

@@ -60,7 +60,7 @@ fn no_session_logs_in_within_the_same_invocation_and_again_after_logout() {
     let first = process_json(&out);
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("profile 'dev' has no login session yet; signing in with your browser"),
+        stderr.contains("profile 'dev' has no login session yet; a new sign-in is needed"),
         "{stderr}"
     );
     assert!(
@@ -179,7 +179,10 @@ fn without_a_browser_or_a_terminal_it_fails_fast_naming_the_command() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(out.stdout.is_empty());
-    assert!(stderr.contains("aws-login cannot sign in from here: no browser can be opened"), "{stderr}");
+    assert!(
+        stderr.contains("aws-login cannot sign in from here: no browser can be opened"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("Run `aws-login login --profile dev` in a terminal"),
         "{stderr}"
