@@ -232,3 +232,53 @@ fn the_region_passed_with_the_option_is_saved_and_an_existing_one_kept() {
         format!("{before}login_session = {ALICE_ARN}\n")
     );
 }
+
+#[test]
+fn network_failures_and_service_faults_at_the_token_endpoint_say_what_happened() {
+    use signin_mock::{FaultPlan, FaultTarget};
+    // Every attempt's connection is dropped: a network failure, named as one, nothing saved.
+    let sandbox = Sandbox::new();
+    let before = std::fs::read(&sandbox.config_file).unwrap();
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            drop_count: 10,
+            ..FaultPlan::default()
+        })
+        .unwrap();
+    let out = login(&sandbox, "alice", &["--profile", "dev"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("Could not reach the AWS Sign-In service"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("127.0.0.1"), "the host is named: {stderr}");
+    assert_eq!(std::fs::read(&sandbox.config_file).unwrap(), before);
+    assert!(no_session_files(&sandbox));
+    let records = browser_records(&sandbox, 1);
+    assert!(
+        records[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Could not reach AWS Sign-In"),
+        "{}",
+        records[0]
+    );
+
+    // One 500 is retried with a fresh DPoP proof and the login still succeeds.
+    let sandbox = Sandbox::new();
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            error_status: Some(500),
+            error_count: 1,
+            ..FaultPlan::default()
+        })
+        .unwrap();
+    let out = login(&sandbox, "alice", &["--profile", "dev"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(cache_file(&sandbox, ALICE_ARN).exists());
+}
