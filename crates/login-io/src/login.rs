@@ -399,6 +399,7 @@ pub async fn authorize(
             fail_without_browser,
         } => {
             let mut server = CallbackServer::bind(redirect_port).await?;
+            tracing::debug!(redirect_uri = %server.redirect_uri(), "callback server listening");
             let params = LoginParams {
                 endpoint,
                 region,
@@ -440,7 +441,10 @@ pub async fn authorize(
                     result = &mut launch, if !launched => {
                         launched = true;
                         match result {
-                            Some(Ok(via)) => observer.on_event(LoginEvent::BrowserOpened { via: &via }),
+                            Some(Ok(via)) => {
+                                tracing::debug!(via = %via.describe(), "browser launched");
+                                observer.on_event(LoginEvent::BrowserOpened { via: &via })
+                            }
                             Some(Err(error)) if fail_without_browser => return Err(LoginError::NoBrowser { error }),
                             Some(Err(error)) => observer.on_event(LoginEvent::BrowserFailed { error: &error }),
                             None => {}
@@ -579,6 +583,7 @@ fn failure_page(error: &LoginError) -> CallbackPage {
 
 /// Redeems the code: one token request, re-signed for each retry (fresh DPoP `jti`/`iat`).
 async fn redeem(exchange: &TokenExchange, http: &SigninHttp) -> Result<LoggedIn, LoginError> {
+    tracing::debug!(url = %exchange.token_url(), "redeeming the authorization code");
     let response = http
         .exchange(|sign_time| {
             let iat = sign_time
@@ -614,6 +619,7 @@ async fn redeem(exchange: &TokenExchange, http: &SigninHttp) -> Result<LoggedIn,
         }
         Err(never) => match never {},
     };
+    tracing::debug!(status = response.status, "token endpoint answered");
     exchange
         .on_response(&response, time::OffsetDateTime::now_utc())
         .map_err(|e| match e {
@@ -694,6 +700,7 @@ pub async fn save_login(
         store
             .write_atomic(&cache_path, logged_in.entry.to_json().as_bytes())
             .map_err(|e| cache_error(e.to_string()))?;
+        tracing::debug!(path = %cache_path.display(), "saved the login session");
     }
 
     let section = SectionId::profile(profile.clone());
