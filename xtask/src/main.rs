@@ -32,8 +32,14 @@ fn main() -> ExitCode {
             eprintln!("  demo   full browser login against signin-mock, then a real SDK call");
             eprintln!("  test   every suite (fmt, clippy, Rust, Python, Node, end to end)");
             eprintln!("  bench  speed and memory against botocore and the JS SDK");
-            eprintln!("  setup  install Debian packages, Python venvs and npm peers the suites use");
-            return if command == "help" { ExitCode::SUCCESS } else { ExitCode::from(2) };
+            eprintln!(
+                "  setup  install Debian packages, Python venvs and npm peers the suites use"
+            );
+            return if command == "help" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
         }
     };
     match result {
@@ -51,10 +57,20 @@ fn test(args: &[String]) -> Result<(), String> {
     let peers = peers::setup()?;
     let mut suites: Vec<(&str, Result<(), String>)> = Vec::new();
     if !quick {
-        suites.push(("cargo fmt", util::run(util::cargo().args(["fmt", "--all", "--check"]))));
+        suites.push((
+            "cargo fmt",
+            util::run(util::cargo().args(["fmt", "--all", "--check"])),
+        ));
         suites.push((
             "cargo clippy",
-            util::run(util::cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
+            util::run(util::cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])),
         ));
     }
     suites.push((
@@ -64,7 +80,11 @@ fn test(args: &[String]) -> Result<(), String> {
     suites.push(("python", py::test(&peers)));
     suites.push(("node", node::test(&peers)));
 
-    let failed: Vec<&str> = suites.iter().filter(|(_, r)| r.is_err()).map(|(n, _)| *n).collect();
+    let failed: Vec<&str> = suites
+        .iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(n, _)| *n)
+        .collect();
     eprintln!();
     for (name, result) in &suites {
         match result {
@@ -72,7 +92,11 @@ fn test(args: &[String]) -> Result<(), String> {
             Err(e) => eprintln!("  FAILED  {name}: {e}"),
         }
     }
-    println!("suites: {} passed, {} failed", suites.len() - failed.len(), failed.len());
+    println!(
+        "suites: {} passed, {} failed",
+        suites.len() - failed.len(),
+        failed.len()
+    );
     if failed.is_empty() {
         Ok(())
     } else {

@@ -8,17 +8,28 @@ use std::process::Command;
 use crate::util::{self, have, run, work_dir};
 
 /// Debian packages: the browser for end-to-end logins, and the benchmark tools.
-const DEBIAN_PACKAGES: &[(&str, &str)] =
-    &[("chromium", "chromium"), ("hyperfine", "hyperfine"), ("/usr/bin/time", "time")];
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "chromium"),
+    ("hyperfine", "hyperfine"),
+    ("/usr/bin/time", "time"),
+];
 
 /// Pinned versions (see NODE_PEERS). botocore >= 1.41 has the login provider; `crt` is what it needs for DPoP signing.
-const PYTHON_NEW: &[&str] = &["boto3==1.44.5", "botocore[crt]==1.44.5", "pytest==9.2.0", "maturin==1.16.0"];
+const PYTHON_NEW: &[&str] = &[
+    "boto3==1.44.5",
+    "botocore[crt]==1.44.5",
+    "pytest==9.2.0",
+    "maturin==1.16.0",
+];
 /// The last boto3 before login sessions existed: the users our Python package is for.
 const PYTHON_OLD: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
 /// Pinned so that a green run means the same thing next month; `playwright-core` drives Debian's
 /// Chromium in the end-to-end tests (it never downloads a browser of its own).
-const NODE_PEERS: &[&str] =
-    &["@aws-sdk/credential-provider-login@3.972.92", "@aws-sdk/client-sts@3.1169.0", "playwright-core@1.65.1"];
+const NODE_PEERS: &[&str] = &[
+    "@aws-sdk/credential-provider-login@3.972.92",
+    "@aws-sdk/client-sts@3.1169.0",
+    "playwright-core@1.65.1",
+];
 /// The newest JS SDK before login sessions (3.936): what older AWS CDK and pinned projects carry.
 const NODE_PEERS_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0"];
 
@@ -51,18 +62,30 @@ pub fn setup() -> Result<Peers, String> {
     let python_old = venv("venv-old", PYTHON_OLD)?;
     let node_modules = npm_peers("node-peers", NODE_PEERS)?;
     let node_modules_old = npm_peers("node-peers-old", NODE_PEERS_OLD)?;
-    Ok(Peers { python_new, python_old, node_modules, node_modules_old, chromium: PathBuf::from("/usr/bin/chromium") })
+    Ok(Peers {
+        python_new,
+        python_old,
+        node_modules,
+        node_modules_old,
+        chromium: PathBuf::from("/usr/bin/chromium"),
+    })
 }
 
 fn install_debian_packages() -> Result<(), String> {
-    let missing: Vec<&str> =
-        DEBIAN_PACKAGES.iter().filter(|(probe, _)| !have(probe)).map(|(_, package)| *package).collect();
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(probe, _)| !have(probe))
+        .map(|(_, package)| *package)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     let is_root = util::output(Command::new("id").arg("-u")).as_deref() == Some("0");
     if !is_root {
-        return Err(format!("missing Debian packages; run: sudo apt-get install -y {}", missing.join(" ")));
+        return Err(format!(
+            "missing Debian packages; run: sudo apt-get install -y {}",
+            missing.join(" ")
+        ));
     }
     run(Command::new("apt-get").args(["update", "-qq"]))?;
     run(Command::new("apt-get")
@@ -83,7 +106,9 @@ fn venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
     if !python.exists() {
         run(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
     }
-    run(Command::new(&python).args(["-m", "pip", "install", "-q", "--disable-pip-version-check"]).args(requirements))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+        .args(requirements))?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(python)
 }
@@ -98,10 +123,16 @@ fn npm_peers(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     if !dir.join("package.json").exists() {
-        std::fs::write(dir.join("package.json"), "{\"name\":\"aws-login-test-peers\",\"private\":true}\n")
-            .map_err(|e| format!("writing package.json: {e}"))?;
+        std::fs::write(
+            dir.join("package.json"),
+            "{\"name\":\"aws-login-test-peers\",\"private\":true}\n",
+        )
+        .map_err(|e| format!("writing package.json: {e}"))?;
     }
-    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).args(packages).current_dir(&dir))?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+        .args(packages)
+        .current_dir(&dir))?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(dir.join("node_modules"))
 }
