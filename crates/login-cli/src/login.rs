@@ -229,11 +229,20 @@ pub(crate) fn stdin_lines() -> mpsc::Receiver<String> {
     rx
 }
 
+/// Asks on stderr and reads the answer; Ctrl-C (which the login's signal handler now catches
+/// instead of ending the process) counts as "no".
 async fn ask_yes_no(question: &str, lines: &mut mpsc::Receiver<String>) -> bool {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
+    let answer = tokio::select! {
+        line = lines.recv() => line,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!();
+            None
+        }
+    };
     matches!(
-        lines.recv().await.as_deref().map(str::trim),
+        answer.as_deref().map(str::trim),
         Some("y" | "Y" | "yes" | "Yes" | "YES")
     )
 }
