@@ -204,15 +204,16 @@ fn wsl_commands(url: &str, exists: &dyn Fn(&str) -> bool) -> Vec<LaunchCommand> 
         commands.push(launch);
     }
     if let Some(cmd) = windows("cmd.exe", WINDOWS_CMD) {
-        // `start` takes the first quoted argument as a window title, hence the empty one;
-        // cmd's metacharacters in the URL (`&` above all) are escaped with `^`.
+        // `start` takes the first quoted argument as a window title, hence an empty one (WSL
+        // passes an empty argument as `""`); cmd's metacharacters in the URL (`&` above all)
+        // are escaped with `^`.
         let mut launch = LaunchCommand::new(
             cmd,
             vec![
                 "/d".into(),
                 "/c".into(),
                 "start".into(),
-                "\"\"".into(),
+                String::new(),
                 escape_for_cmd(url),
             ],
             LaunchSource::Wsl,
@@ -594,7 +595,7 @@ mod tests {
                 "/d",
                 "/c",
                 "start",
-                "\"\"",
+                "",
                 "https://us-east-1.signin.aws.amazon.com/v1/authorize?a=1^&b=%2F"
             ]
         );
