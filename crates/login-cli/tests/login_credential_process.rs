@@ -125,6 +125,33 @@ fn a_refused_session_user_credentials_changed_logs_in_again() {
 }
 
 #[test]
+fn an_ended_session_token_expired_logs_in_again() {
+    let Some(peers) = peers() else { return };
+    let sandbox = Sandbox::with_mock(signin_mock::MockConfig {
+        session_lifetime_secs: 1,
+        ..Default::default()
+    });
+    let session = sandbox.login("dev", "alice");
+    std::thread::sleep(Duration::from_millis(1500));
+    sandbox.set_seconds_left(&session, -60);
+    let out = credential_process(&sandbox, &peers, "dev");
+    process_json(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the login session of profile 'dev' has expired"),
+        "{stderr}"
+    );
+    assert_eq!(
+        sandbox
+            .mock
+            .stats()
+            .token_outcome("refresh_token", "TOKEN_EXPIRED"),
+        1
+    );
+    assert_eq!(browser_records(&sandbox, 1).len(), 1);
+}
+
+#[test]
 fn eight_parallel_invocations_share_one_login() {
     let Some(peers) = peers() else { return };
     let sandbox = Sandbox::new();
