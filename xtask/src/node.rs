@@ -178,7 +178,7 @@ fn pack() -> Result<PathBuf, String> {
 fn fresh_project(name: &str, tarball: &Path, packages: &[&str]) -> Result<PathBuf, String> {
     let project = work_dir().join("node-test").join(name);
     let _ = std::fs::remove_dir_all(&project);
-    std::fs::create_dir_all(project.join("test"))
+    std::fs::create_dir_all(&project)
         .map_err(|e| format!("creating {}: {e}", project.display()))?;
     write(
         &project.join("package.json"),
@@ -193,16 +193,21 @@ fn fresh_project(name: &str, tarball: &Path, packages: &[&str]) -> Result<PathBu
         .arg(&local)
         .args(packages)
         .current_dir(&project))?;
-    let tests = root().join("crates/login-node/test");
-    for entry in
-        std::fs::read_dir(&tests).map_err(|e| format!("reading {}: {e}", tests.display()))?
-    {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_file() {
-            let to = project
-                .join("test")
-                .join(path.file_name().ok_or("test file without name")?);
-            std::fs::copy(&path, &to).map_err(|e| format!("copying {}: {e}", path.display()))?;
+    // The suites and the benchmark, beside the installed package they import.
+    for dir in ["test", "bench"] {
+        let from = root().join("crates/login-node").join(dir);
+        std::fs::create_dir_all(project.join(dir)).map_err(|e| format!("creating {dir}: {e}"))?;
+        for entry in
+            std::fs::read_dir(&from).map_err(|e| format!("reading {}: {e}", from.display()))?
+        {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_file() {
+                let to = project
+                    .join(dir)
+                    .join(path.file_name().ok_or("file without name")?);
+                std::fs::copy(&path, &to)
+                    .map_err(|e| format!("copying {}: {e}", path.display()))?;
+            }
         }
     }
     Ok(project)
