@@ -71,7 +71,6 @@ pub fn test(peers: &Peers) -> Result<(), String> {
 /// `fromLogin()` vs the JS SDK's `fromLoginCredentials()` resolving from a valid cache, in one
 /// process (crates/login-node/bench/resolve.mjs), with the addon built in release mode. Prints a
 /// Markdown table.
-#[allow(dead_code)] // until xtask/src/bench.rs calls it (requested in coord/requests-coordinator.md)
 pub fn bench(peers: &Peers) -> Result<(), String> {
     let binaries = build_binaries(false)?;
     build_addon(true)?;
