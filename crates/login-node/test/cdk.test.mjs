@@ -12,7 +12,7 @@ import { createServer } from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
 
-import { compareVersions, installedVersion, login, makeSandbox, readCache, requiredEnv, startSigninMock, stsCalls } from './harness.mjs'
+import { ageCache, compareVersions, installedVersion, login, makeSandbox, readCache, requiredEnv, startSigninMock, stsCalls } from './harness.mjs'
 
 const execFileAsync = promisify(execFile)
 const ACCOUNT = '111122223333'
@@ -184,4 +184,17 @@ test('before 2.1034.0 without the plugin: the CLI\'s process profile serves even
   assert.match(deploy.output, new RegExp(REFUSAL))
   const { accessToken } = await readCache(sandbox, session)
   assert.equal(cloudFormation.calls.at(-1).accessKey, accessToken.accessKeyId)
+})
+
+// Last: it ends every session on the mock.
+test('an expired login session: the CDK CLI shows the message that says to log in again', async () => {
+  await mock.admin('POST', '/__admin/sessions/expire')
+  await ageCache(sandbox, session, -30)
+  const deploy = await cdk(
+    ['deploy', 'LoginDemo', '--app', 'cdk.out', '--require-approval', 'never', '--plugin', 'aws-login-provider/cdk-plugin'],
+    { cwd: appDir },
+  )
+  assert.notEqual(deploy.code, 0)
+  assert.match(deploy.output, /The login session for profile 'login' has expired \(TOKEN_EXPIRED\)/)
+  assert.match(deploy.output, /aws-login login --profile login/)
 })
