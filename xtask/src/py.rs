@@ -24,8 +24,11 @@ pub fn test(peers: &Peers) -> Result<(), String> {
     let wheel = build_wheel(peers)?;
     let crate_dir = root().join("crates/login-py");
 
+    // Plain `pip install <wheel>` into a brand-new venv: no Rust, no index, no extras.
     let clean = fresh_venv("py-clean", &[])?;
-    install_wheel(&clean, &wheel)?;
+    run(Command::new(&clean)
+        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+        .arg(&wheel))?;
     run(Command::new(&clean)
         .args(["-c", "import aws_login, sys; print('aws_login', aws_login.__version__, 'imports without boto3:', 'botocore' not in sys.modules)"])
         .current_dir(work_dir()))?;
@@ -55,6 +58,21 @@ pub fn test(peers: &Peers) -> Result<(), String> {
     } else {
         Err(failures.join("; "))
     }
+}
+
+/// `cargo xtask bench` part: the release wheel in the current-botocore venv, then
+/// `crates/login-py/bench/bench_get_credentials.py` (aws_login.get_credentials vs botocore's
+/// LoginProvider on the same valid cache, calls per second).
+#[allow(dead_code)] // called by xtask/src/bench.rs once wired there
+pub fn bench(peers: &Peers) -> Result<(), String> {
+    let binaries = build_binaries()?;
+    let wheel = build_wheel(peers)?;
+    let python = venv_with("py-new", NEW_VENV)?;
+    install_wheel(&python, &wheel)?;
+    run(Command::new(&python)
+        .arg(root().join("crates/login-py/bench/bench_get_credentials.py"))
+        .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
+        .env("AWS_LOGIN_TEST_CLI", &binaries.cli))
 }
 
 /// `py.typed` and the `.pyi` stub reach mypy: a correct use passes `--strict`, and a misuse
