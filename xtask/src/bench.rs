@@ -287,6 +287,7 @@ fn single_cache_file(dir: &Path) -> Result<PathBuf, String> {
 struct Timing {
     name: String,
     mean_ms: f64,
+    median_ms: f64,
     stddev_ms: f64,
     min_ms: f64,
     max_ms: f64,
@@ -330,10 +331,11 @@ fn hyperfine(
             .position(|h| *h == name)
             .ok_or(format!("hyperfine CSV has no {name} column"))
     };
-    let (c_cmd, c_mean, c_sd, c_min, c_max) = (
+    let (c_cmd, c_mean, c_sd, c_median, c_min, c_max) = (
         col("command")?,
         col("mean")?,
         col("stddev")?,
+        col("median")?,
         col("min")?,
         col("max")?,
     );
@@ -349,6 +351,7 @@ fn hyperfine(
             Ok(Timing {
                 name: f[c_cmd].to_string(),
                 mean_ms: num(c_mean)?,
+                median_ms: num(c_median)?,
                 stddev_ms: num(c_sd)?,
                 min_ms: num(c_min)?,
                 max_ms: num(c_max)?,
@@ -398,7 +401,7 @@ fn render_report(
         "## Valid cache: whole-process time ({runs} runs each, hyperfine) and peak RSS\n\n"
     ));
     out.push_str(
-        "| command | mean ± σ | min | max | peak RSS | aws-login is |\n|---|---|---|---|---|---|\n",
+        "| command | mean ± σ | median | min | max | peak RSS | aws-login is |\n|---|---|---|---|---|---|---|\n",
     );
     for (t, rss) in valid.iter().zip(rss) {
         let ratio = if t.name == "aws-login" {
@@ -407,8 +410,8 @@ fn render_report(
             format!("{:.0}× faster", t.mean_ms / ours)
         };
         out.push_str(&format!(
-            "| {} | {:.1} ± {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB | {} |\n",
-            t.name, t.mean_ms, t.stddev_ms, t.min_ms, t.max_ms, rss, ratio
+            "| {} | {:.1} ± {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB | {} |\n",
+            t.name, t.mean_ms, t.stddev_ms, t.median_ms, t.min_ms, t.max_ms, rss, ratio
         ));
     }
     out.push_str(&format!(
@@ -431,7 +434,9 @@ fn render_report(
         .map(|t| t.mean_ms)
         .unwrap_or(f64::NAN);
     out.push_str(&format!("\n## Refresh against local signin-mock ({refresh_runs} runs each; every run calls /v1/token once)\n\n"));
-    out.push_str("| command | mean ± σ | min | max | aws-login is |\n|---|---|---|---|---|\n");
+    out.push_str(
+        "| command | mean ± σ | median | min | max | aws-login is |\n|---|---|---|---|---|---|\n",
+    );
     for t in refresh {
         let ratio = if t.name == "aws-login" {
             "—".to_string()
@@ -439,8 +444,8 @@ fn render_report(
             format!("{:.0}× faster", t.mean_ms / ours_refresh)
         };
         out.push_str(&format!(
-            "| {} | {:.1} ± {:.1} ms | {:.1} ms | {:.1} ms | {} |\n",
-            t.name, t.mean_ms, t.stddev_ms, t.min_ms, t.max_ms, ratio
+            "| {} | {:.1} ± {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {} |\n",
+            t.name, t.mean_ms, t.stddev_ms, t.median_ms, t.min_ms, t.max_ms, ratio
         ));
     }
     out.push_str(&format!(
