@@ -80,8 +80,9 @@ def test_refreshes_when_less_than_five_minutes_remain(logged_in: Any) -> None:
 _CHILD = """
 import sys, time, pathlib, aws_login
 go = pathlib.Path(sys.argv[1])
+print("ready", flush=True)
 while not go.exists():
-    time.sleep(0.005)
+    time.sleep(0.002)
 print(aws_login.get_credentials("dev").access_key)
 """
 
@@ -109,7 +110,9 @@ def test_sixteen_threads_and_four_processes_at_expiry_share_one_refresh(logged_i
     threads = [threading.Thread(target=resolve) for _ in range(16)]
     for thread in threads:
         thread.start()
-    time.sleep(0.5)  # let the children start polling
+    for child in children:  # every process has imported aws_login and waits for the signal
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
     go.touch()
     barrier.wait()
     for thread in threads:
@@ -119,7 +122,7 @@ def test_sixteen_threads_and_four_processes_at_expiry_share_one_refresh(logged_i
     assert not errors, errors
     for child, (out, err) in zip(children, outputs):
         assert child.returncode == 0, err
-        keys.append(out.strip())
+        keys.append(out.strip())  # what is left after "ready"
     assert len(keys) == 20
     assert len(set(keys)) == 1, "every caller must get the one refreshed key"
     assert logged_in.mock.refresh_calls() == 1
@@ -148,4 +151,4 @@ def test_gil_is_released_while_waiting_on_the_service(logged_in: Any) -> None:
         counter.join()
     assert waited >= 1.4, "the fault should have delayed the refresh"
     # With the GIL held for 1.5 s the counter could not have run at all during the call.
-    assert ticks >= 50, ticks
+    assert ticks >= 20, ticks

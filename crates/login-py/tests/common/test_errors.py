@@ -133,3 +133,19 @@ def test_missing_permission_names_the_action_and_policy(logged_in: Any) -> None:
     message = str(caught.value)
     assert "signin:CreateOAuth2Token" in message and "SignInLocalDevelopmentAccess" in message
     assert message in _cli_message(logged_in, "dev")
+
+
+def test_network_failure_with_valid_cached_credentials_warns_and_delivers(
+    logged_in: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", f"http://127.0.0.1:{port}")
+    logged_in.expire_cache(seconds_left=200)  # inside the refresh window, not expired
+    cached = json.loads(logged_in.only_cache_file().read_text())["accessToken"]["accessKeyId"]
+    with caplog.at_level("WARNING", logger="aws_login"):
+        credentials = aws_login.get_credentials("dev")
+    assert credentials.access_key == cached
+    assert "Using the cached credentials" in caplog.text
+    assert credentials.secret_key not in caplog.text
