@@ -151,6 +151,11 @@ pub fn build_addon(release: bool) -> Result<(), String> {
         .current_dir(root().join("crates/login-node"));
     if release {
         command.arg("--release");
+    } else {
+        // napi builds for an explicit target with its own RUSTFLAGS, so nothing is shared with
+        // the workspace build anyway; without debug info that build is faster and the tarball
+        // small.
+        command.env("CARGO_PROFILE_DEV_DEBUG", "0");
     }
     run(&mut command)
 }

@@ -69,13 +69,16 @@ test('the type declarations fit `credentials:` of a real SDK client', async () =
 import { STSClient } from '@aws-sdk/client-sts'
 import { fromLogin, type LoginCredentials } from 'aws-login-provider'
 import plugin = require('aws-login-provider/cdk-plugin')
+import protocol = require('aws-login-provider/protocol')
 
 const client = new STSClient({ region: 'us-east-1', credentials: fromLogin({ profile: 'dev' }) })
 const resolved: Promise<LoginCredentials> = fromLogin()()
 const when: Promise<Date> = resolved.then((c) => c.expiration)
 const account: Promise<string> = resolved.then((c) => c.accountId)
 plugin.init({ registerCredentialProviderSource: (s) => void s.canProvideCredentials('111122223333') })
-export { client, when, account }
+const fileName: string = protocol.cacheFileName('arn:aws:iam::111122223333:user/alice')
+const info: protocol.CacheEntryInfo = protocol.parseCacheEntry(Buffer.from('{}'))
+export { client, when, account, fileName, info }
 `
   const file = path.join(project, 'typecheck.ts')
   await writeFile(file, source)
