@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { Worker } from 'node:worker_threads'
 
 import { fromLogin } from 'aws-login-provider'
 import { ageCache, here, login, makeSandbox, startSigninMock, tokenCalls } from './harness.mjs'
@@ -81,4 +82,24 @@ test('the event loop keeps running while a refresh is in flight', async () => {
   }
   // A blocked JS thread would let the timer fire at most once during the one-second refresh.
   assert.ok(ticks >= 10, `timer fired ${ticks} times during a one-second refresh`)
+})
+
+test('worker threads resolve too, and a terminated worker leaves the addon usable', async () => {
+  const source = `
+const { parentPort } = require('node:worker_threads')
+const { fromLogin } = require('aws-login-provider')
+fromLogin()().then((c) => parentPort.postMessage({ accessKeyId: c.accessKeyId }), (e) => parentPort.postMessage({ error: e.name + ': ' + e.message }))
+`
+  const expected = (await fromLogin()()).accessKeyId
+  for (let i = 0; i < 3; i++) {
+    const worker = new Worker(source, { eval: true })
+    const answer = await new Promise((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    await worker.terminate()
+    assert.equal(answer.error, undefined, answer.error)
+    assert.equal(answer.accessKeyId, expected)
+  }
+  assert.equal((await fromLogin()()).accessKeyId, expected)
 })
