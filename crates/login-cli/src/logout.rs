@@ -10,6 +10,7 @@ use crate::GlobalArgs;
 
 /// Remove the cached login session of a profile, or every cached login session with --all.
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit::EXIT_CODES_HELP)]
 pub struct LogoutArgs {
     /// Remove every cached login session in the cache directory (other files are left alone).
     #[arg(long)]

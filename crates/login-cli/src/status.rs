@@ -13,6 +13,7 @@ use crate::GlobalArgs;
 
 /// Show the login session of a profile (or of every login profile with --all): ARN, account, credential expiry, health.
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit::EXIT_CODES_HELP)]
 pub struct StatusArgs {
     /// Show every profile of the config file that has a login_session.
     #[arg(long)]
