@@ -141,6 +141,17 @@ test('the service failing on expired credentials: ServiceUnavailableError, the c
   assert.equal(await readFile(file, 'utf8'), before)
 })
 
+test("the SDK's own provider chain moves past a non-login profile and stops at a broken session", async () => {
+  // `chain` of the installed SDK (@smithy/core, a dependency of @aws-sdk/client-sts).
+  const { createRequire } = await import('node:module')
+  const require = createRequire(`${requiredEnv('AWS_LOGIN_TEST_PROJECT')}/package.json`)
+  const { chain } = require('@smithy/core/config')
+  const fallback = async () => ({ accessKeyId: 'AKIAFALLBACK', secretAccessKey: 'fallback' })
+  assert.equal((await chain(fromLogin({ profile: 'keys' }), fallback)()).accessKeyId, 'AKIAFALLBACK')
+  assert.equal((await chain(fromLogin({ profile: 'nowhere' }), fallback)()).accessKeyId, 'AKIAFALLBACK')
+  await assert.rejects(chain(fromLogin({ profile: 'never-logged-in' }), fallback)(), { name: 'CacheMissingError' })
+})
+
 // Last: it ends every session on this mock.
 test('credentials of a session that ended on the server: SessionExpiredError', async () => {
   const otherSandbox = await makeSandbox(mock, { profile: 'ending' })
@@ -159,3 +170,4 @@ async function sessionArnOf(box) {
   const { sessionOf } = await import('./harness.mjs')
   return sessionOf(await readFile(box.configFile, 'utf8'), box.profile)
 }
+
