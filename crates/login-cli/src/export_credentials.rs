@@ -10,15 +10,15 @@ use login_core::credentials::ExportFormat;
 use crate::exit::{CommandError, CommandResult, ExitCode};
 use crate::GlobalArgs;
 
-/// Print the profile's temporary credentials (refreshing the login session when it is about to expire).
+/// Print the profile's temporary credentials (refreshing the login session when it is about to expire)
 ///
-/// The output is byte-identical to `aws configure export-credentials`. Tools whose AWS SDK cannot
-/// read login sessions can use them through another profile:
+/// The output is byte-identical to `aws configure export-credentials`. Tools whose AWS SDK
+/// cannot read login sessions can use them through another profile:
 ///
 ///     [profile dev-process]
 ///     credential_process = aws-login export-credentials --profile dev
 #[derive(Debug, Args)]
-#[command(after_help = crate::exit::EXIT_CODES_HELP)]
+#[command(after_help = crate::exit::EXIT_CODES_HELP, verbatim_doc_comment)]
 pub struct ExportCredentialsArgs {
     /// Output format: `process` is the JSON `credential_process` expects.
     #[arg(long, default_value = "process", value_parser = clap::builder::PossibleValuesParser::new(ExportFormat::ALL.map(ExportFormat::name)))]
