@@ -13,7 +13,7 @@ use login_support::*;
 use support::{Sandbox, ALICE_ARN};
 
 #[test]
-fn allow_in_chromium_saves_the_profile_and_cache_and_boto3_uses_them() {
+fn allow_in_chromium_saves_profile_and_cache_that_boto3_and_the_js_sdk_use_and_refresh() {
     let Some(peers) = peers() else { return };
     let sandbox = Sandbox::new();
     let before = "# my settings\n[default]\nregion = eu-west-1\n\n[sso-session corp]\nsso_start_url = https://corp.example/start\n";
@@ -95,6 +95,24 @@ fn allow_in_chromium_saves_the_profile_and_cache_and_boto3_uses_them() {
         boto3_caller_identity(&sandbox, &peers.python, "dev"),
         Ok(ALICE_ARN.to_string())
     );
+    // Both SDKs can refresh the session this login wrote (its refresh token and SEC1 DPoP key).
+    let session = support::Session {
+        profile: "dev".into(),
+        arn: ALICE_ARN.into(),
+        cache_file: path.clone(),
+    };
+    sandbox.set_seconds_left(&session, -60);
+    assert_eq!(
+        boto3_caller_identity(&sandbox, &peers.python, "dev"),
+        Ok(ALICE_ARN.to_string())
+    );
+    assert_eq!(sandbox.refresh_calls(), 1, "botocore refreshed");
+    sandbox.set_seconds_left(&session, -60);
+    assert_eq!(
+        js_sdk_caller_identity(&sandbox, &peers, "dev"),
+        Ok(ALICE_ARN.to_string())
+    );
+    assert_eq!(sandbox.refresh_calls(), 2, "the JS SDK refreshed");
     // The secrets never reached the terminal.
     for secret in [
         access["secretAccessKey"].as_str().unwrap(),

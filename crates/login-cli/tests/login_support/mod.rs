@@ -200,6 +200,28 @@ pub fn boto3_command(sandbox: &Sandbox, python: &Path, profile: &str) -> Command
     command
 }
 
+/// The AWS SDK for JavaScript v3 (`fromLoginCredentials`, STS `GetCallerIdentity`) with
+/// `profile`; returns the ARN.
+pub fn js_sdk_caller_identity(
+    sandbox: &Sandbox,
+    peers: &Peers,
+    profile: &str,
+) -> Result<String, String> {
+    let script = "const path = require('path');\n\
+                  const m = process.env.AWS_LOGIN_TEST_NODE_MODULES;\n\
+                  const { fromLoginCredentials } = require(path.join(m, '@aws-sdk/credential-provider-login'));\n\
+                  const { STSClient, GetCallerIdentityCommand } = require(path.join(m, '@aws-sdk/client-sts'));\n\
+                  const client = new STSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_STS,\n\
+                    credentials: fromLoginCredentials({ profile: process.argv[1] }) });\n\
+                  client.send(new GetCallerIdentityCommand({})).then(\n\
+                    (r) => console.log(r.Arn), (e) => { console.error(e); process.exit(1); });\n";
+    let mut command = sandbox.command("node");
+    command
+        .args(["-e", script, profile])
+        .env("AWS_LOGIN_TEST_NODE_MODULES", &peers.node_modules);
+    caller_identity(&mut command)
+}
+
 pub fn caller_identity(command: &mut Command) -> Result<String, String> {
     let out: Output = command.output().expect("python runs");
     if out.status.success() {
