@@ -9,7 +9,7 @@
 //! callback). Nothing touches the real `~/.aws`. Timing: hyperfine; memory: `/usr/bin/time -f
 //! %M`. Results go to stdout and `.work/bench/results.md`.
 //!
-//! Then the Node binding's in-process benchmark (`node::bench`).
+//! Then the bindings' in-process benchmarks (`node::bench`, `py::bench`).
 //!
 //! Options: `--runs N` (valid-cache runs per command, default 40), `--refresh-runs N`
 //! (default 15).
@@ -132,9 +132,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("results written to {}", path.display());
 
-    // The bindings' in-process benchmarks (their own modules), after ours.
+    // The bindings' in-process benchmarks (their own modules), after ours; one failing does
+    // not hide the other.
+    let mut failures = Vec::new();
     println!("\n## Node provider (in-process, valid cache)\n");
-    crate::node::bench(&peers).map_err(|e| format!("node benchmark: {e}"))
+    if let Err(e) = crate::node::bench(&peers) {
+        failures.push(format!("node benchmark: {e}"));
+    }
+    println!("\n## Python provider (in-process, valid cache)\n");
+    if let Err(e) = crate::py::bench(&peers) {
+        failures.push(format!("python benchmark: {e}"));
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
 }
 
 fn option(args: &[String], name: &str) -> Result<Option<u32>, String> {
