@@ -915,6 +915,62 @@ mod tests {
         assert!(leftovers.is_empty());
     }
 
+    fn same_device_flow() -> LoginFlow {
+        let endpoint = Endpoint::from_override("http://127.0.0.1:9").unwrap();
+        let params = LoginParams {
+            endpoint,
+            region: None,
+            mode: LoginMode::SameDevice {
+                redirect_port: 4321,
+            },
+        };
+        LoginFlow::start(params, &mut rand::rngs::OsRng)
+    }
+
+    #[test]
+    fn only_a_callback_with_this_logins_state_can_end_it() {
+        let flow = same_device_flow();
+        let state = flow.state().to_owned();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let judge = |query: &str| judge_callback(&flow, query, &tx);
+
+        assert!(matches!(
+            judge(&format!("code=abc&state={state}")),
+            CallbackVerdict::Accept(Ok(_))
+        ));
+        // A denial with our state ends the login with the reason.
+        match judge(&format!(
+            "error=access_denied&error_description=The%20user%20said%20no&state={state}"
+        )) {
+            CallbackVerdict::Accept(Err(LoginError::Denied { detail })) => {
+                assert_eq!(detail.as_deref(), Some("The user said no"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            judge(&format!("state={state}")),
+            CallbackVerdict::Accept(Err(LoginError::BadCallback(CallbackError::MissingCode)))
+        ));
+        // Anything else is answered, reported and waited past: a forged denial cannot end it.
+        for stray in [
+            "code=abc&state=wrong".to_owned(),
+            "error=access_denied&state=wrong".to_owned(),
+            "error=access_denied".to_owned(),
+            "code=abc".to_owned(),
+            String::new(),
+            format!("code=a&code=b&state={state}"),
+        ] {
+            match judge(&stray) {
+                CallbackVerdict::Reject(page) => assert_eq!(page.status(), 400, "{stray}"),
+                other => panic!("{stray}: {other:?}"),
+            }
+        }
+        let reported: Vec<CallbackError> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        assert_eq!(reported.len(), 6);
+        assert_eq!(reported[0], CallbackError::StateMismatch);
+        assert_eq!(reported[5], CallbackError::DuplicateParameter("code"));
+    }
+
     #[test]
     fn durations_read_well() {
         assert_eq!(human_duration(Duration::from_secs(600)), "10m");
