@@ -141,6 +141,9 @@ fn proxy_hint(proxy: Option<&str>) -> String {
 /// `90s`, `10m`, `1h 30m` — for messages.
 pub fn human_duration(duration: Duration) -> String {
     let secs = duration.as_secs();
+    if secs == 0 && !duration.is_zero() {
+        return format!("{}ms", duration.as_millis().max(1));
+    }
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     let mut parts = Vec::new();
     if h > 0 {
@@ -977,5 +980,6 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(90)), "1m 30s");
         assert_eq!(human_duration(Duration::from_secs(3605)), "1h 5s");
         assert_eq!(human_duration(Duration::ZERO), "0s");
+        assert_eq!(human_duration(Duration::from_millis(300)), "300ms");
     }
 }
