@@ -211,6 +211,15 @@ pub enum LockError {
     Io { path: PathBuf, source: io::Error },
 }
 
+impl LockError {
+    /// The lock file concerned.
+    pub fn path(&self) -> &Path {
+        match self {
+            LockError::TimedOut { path, .. } | LockError::Io { path, .. } => path,
+        }
+    }
+}
+
 /// `.<name>.lock` beside the cache file.
 pub fn lock_path(path: &Path) -> PathBuf {
     let name = path

@@ -30,7 +30,8 @@ pub enum ErrorKind {
     ServiceUnavailable,
     /// No response at all (DNS, connect, TLS, proxy, timeout).
     Network,
-    /// Writing the cache or taking its lock failed.
+    /// Writing the cache or taking its lock failed (including another process holding the
+    /// lock for longer than the lock timeout).
     CacheWrite,
 }
 
@@ -148,6 +149,13 @@ pub enum LoginIoError {
 
     #[error("Could not update the login cache {}: {detail}. Check that the directory is writable (AWS_LOGIN_CACHE_DIRECTORY sets its location).", path.display())]
     CacheWrite { path: PathBuf, detail: String },
+
+    #[error("Another process has been refreshing the session of profile '{profile}' for {waited_secs} s and still holds the lock {}. Try again in a moment; the lock is released as soon as that process finishes or exits.", path.display())]
+    LockBusy {
+        profile: String,
+        path: PathBuf,
+        waited_secs: u64,
+    },
 }
 
 fn proxy_hint(proxy: Option<&str>) -> String {
@@ -171,7 +179,9 @@ impl LoginIoError {
             LoginIoError::ServiceRejected { .. } => ErrorKind::ServiceRejected,
             LoginIoError::ServiceUnavailable { .. } => ErrorKind::ServiceUnavailable,
             LoginIoError::Network { .. } => ErrorKind::Network,
-            LoginIoError::CacheWrite { .. } => ErrorKind::CacheWrite,
+            LoginIoError::CacheWrite { .. } | LoginIoError::LockBusy { .. } => {
+                ErrorKind::CacheWrite
+            }
         }
     }
 

@@ -214,19 +214,31 @@ async fn refresh_locked(
     force: bool,
 ) -> Result<ResolvedCredentials, LoginIoError> {
     let waited = std::time::Instant::now();
-    let _lock = context
+    let lock = context
         .store
         .lock(&context.cache_path, context.lock_timeout)
-        .await
-        .map_err(|e| {
-            let path = match &e {
-                LockError::TimedOut { path, .. } | LockError::Io { path, .. } => path.clone(),
-            };
-            LoginIoError::CacheWrite {
+        .await;
+    let _lock = match lock {
+        Ok(lock) => lock,
+        Err(LockError::TimedOut { path, waited }) => {
+            let error = LoginIoError::LockBusy {
+                profile: context.profile.clone(),
                 path,
+                waited_secs: waited.as_secs(),
+            };
+            // Still-valid credentials beat an error while another process is stuck.
+            return match read_entry(context) {
+                Ok(entry) => fall_back_to_cached(context, &entry, error),
+                Err(_) => Err(error),
+            };
+        }
+        Err(e) => {
+            return Err(LoginIoError::CacheWrite {
+                path: e.path().to_path_buf(),
                 detail: e.to_string(),
-            }
-        })?;
+            })
+        }
+    };
     tracing::debug!(
         waited_ms = waited.elapsed().as_millis() as u64,
         "holding the cache lock"

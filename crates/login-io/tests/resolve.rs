@@ -456,3 +456,37 @@ fn signin_region_endpoint_and_bad_endpoint_are_config_errors() {
     let err = resolve_credentials_blocking(&options).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
 }
+
+#[test]
+fn a_stuck_refresher_holding_the_lock_is_reported_or_outlived() {
+    use fs4::fs_std::FileExt;
+    let sandbox = Sandbox::new();
+    let session = sandbox.login("dev", "alice");
+    // Another "process" holds the session's lock (a separate descriptor: flock conflicts).
+    let lock_path = login_io::cache_store::lock_path(&session.cache_file);
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    assert!(held.try_lock_exclusive().unwrap());
+    let options = ResolveOptions {
+        lock_timeout: Duration::from_millis(200),
+        ..sandbox.options("dev")
+    };
+
+    sandbox.set_seconds_left(&session, -5);
+    let err = resolve_credentials_blocking(&options).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CacheWrite, "{err}");
+    assert!(err.to_string().contains("Another process"), "{err}");
+
+    sandbox.set_seconds_left(&session, 100);
+    let creds = resolve_credentials_blocking(&options).unwrap();
+    assert!(!creds.refreshed());
+    assert_eq!(creds.warnings().len(), 1, "{:?}", creds.warnings());
+    assert_eq!(sandbox.refresh_calls(), 0);
+
+    FileExt::unlock(&held).unwrap();
+    assert!(resolve_credentials_blocking(&options).unwrap().refreshed());
+}
