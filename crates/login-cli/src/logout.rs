@@ -82,6 +82,17 @@ pub fn run(global: &GlobalArgs, args: &LogoutArgs) -> CommandResult {
             );
             Ok(())
         }
+        // Logging out is idempotent: a profile that does not exist has no session either.
+        Err(LoginIoError::ProfileNotFound {
+            profile,
+            config_file,
+        }) => {
+            eprintln!(
+                "warning: profile '{profile}' does not exist in {}; there is no login session to log out of.",
+                config_file.display()
+            );
+            Ok(())
+        }
         Err(e) => Err(e.into()),
     }
 }

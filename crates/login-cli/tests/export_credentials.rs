@@ -300,6 +300,14 @@ fn logout_removes_only_login_sessions() {
         stderr(&out)
     );
 
+    let out = aws_login(&sandbox, &["logout", "--profile", "ghost"]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("warning: profile 'ghost' does not exist"),
+        "{}",
+        stderr(&out)
+    );
+
     let again = sandbox.login("dev", "alice");
     assert!(again.cache_file.exists() && ops.cache_file.exists());
     let out = aws_login(&sandbox, &["logout", "--all"]);
