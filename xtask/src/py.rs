@@ -18,6 +18,8 @@ use crate::util::{self, root, run, work_dir};
 const OLD_VENV: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
 const NEW_VENV: &[&str] = &["boto3==1.44.5", "botocore[crt]==1.44.5", "pytest==9.2.0"];
 const CLEAN_VENV_TOOLS: &[&str] = &["mypy==2.4.1"];
+/// pytest 9 needs Python >= 3.10; 8.4 still runs on 3.9.
+const OTHER_PYTHON_PYTEST: &str = "pytest==8.4.2";
 
 pub fn test(peers: &Peers) -> Result<(), String> {
     let binaries = build_binaries()?;
@@ -36,20 +38,21 @@ pub fn test(peers: &Peers) -> Result<(), String> {
     type_check(&clean, &crate_dir)?;
 
     let mut failures = Vec::new();
+    // The abi3 floor and the newest CPython on the machine run the boto3-free suite too.
+    for (name, interpreter) in other_interpreters() {
+        let python = venv_with_interpreter(&name, &interpreter, &[OTHER_PYTHON_PYTEST])?;
+        install_wheel(&python, &wheel)?;
+        if let Err(e) = pytest(&python, &crate_dir, &binaries, &["tests/common"]) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
     for (name, requirements, suites) in [
         ("py-old", OLD_VENV, ["tests/common", "tests/old"]),
         ("py-new", NEW_VENV, ["tests/common", "tests/new"]),
     ] {
         let python = venv_with(name, requirements)?;
         install_wheel(&python, &wheel)?;
-        let mut pytest = Command::new(&python);
-        pytest
-            .args(["-m", "pytest", "-p", "no:cacheprovider", "-q"])
-            .args(suites)
-            .current_dir(&crate_dir)
-            .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
-            .env("AWS_LOGIN_TEST_CLI", &binaries.cli);
-        if let Err(e) = run(&mut pytest) {
+        if let Err(e) = pytest(&python, &crate_dir, &binaries, &suites) {
             failures.push(format!("{name}: {e}"));
         }
     }
@@ -99,6 +102,52 @@ fn type_check(python: &Path, crate_dir: &Path) -> Result<(), String> {
     }
     eprintln!("python: mypy sees the types (misuses_api.py rejected as expected)");
     Ok(())
+}
+
+fn pytest(
+    python: &Path,
+    crate_dir: &Path,
+    binaries: &Binaries,
+    suites: &[&str],
+) -> Result<(), String> {
+    run(Command::new(python)
+        .args(["-m", "pytest", "-p", "no:cacheprovider", "-q"])
+        .args(suites)
+        .current_dir(crate_dir)
+        .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
+        .env("AWS_LOGIN_TEST_CLI", &binaries.cli))
+}
+
+/// CPython 3.9 (the wheel's floor) and 3.13 from pyenv, where installed (the machine image has
+/// them; a machine without pyenv only runs the suites above and says so).
+fn other_interpreters() -> Vec<(String, PathBuf)> {
+    let pyenv_root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pyenv")));
+    let mut found = Vec::new();
+    for minor in ["3.9", "3.13"] {
+        let interpreter = pyenv_root.as_ref().and_then(|root| {
+            let mut versions: Vec<PathBuf> = std::fs::read_dir(root.join("versions"))
+                .ok()?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| {
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                    name.is_some_and(|n| n.starts_with(&format!("{minor}.")))
+                })
+                .map(|path| path.join(format!("bin/python{minor}")))
+                .filter(|python| python.exists())
+                .collect();
+            versions.sort();
+            versions.pop()
+        });
+        match interpreter {
+            Some(python) => found.push((format!("py-{minor}"), python)),
+            None => {
+                eprintln!("python: no CPython {minor} under pyenv; its suite does not run here")
+            }
+        }
+    }
+    found
 }
 
 struct Binaries {
@@ -164,8 +213,16 @@ fn build_wheel(peers: &Peers) -> Result<PathBuf, String> {
 
 /// A venv created anew on every run.
 fn fresh_venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
+    fresh_venv_from(name, Path::new("python3"), requirements)
+}
+
+fn fresh_venv_from(
+    name: &str,
+    interpreter: &Path,
+    requirements: &[&str],
+) -> Result<PathBuf, String> {
     let dir = work_dir().join(name);
-    run(Command::new("python3")
+    run(Command::new(interpreter)
         .args(["-m", "venv", "--clear"])
         .arg(&dir))?;
     let python = dir.join("bin/python");
@@ -176,13 +233,21 @@ fn fresh_venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
 /// A venv whose third-party requirements are reinstalled only when they change (a stamp file
 /// records them); the wheel under test is reinstalled on every run.
 fn venv_with(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
+    venv_with_interpreter(name, Path::new("python3"), requirements)
+}
+
+fn venv_with_interpreter(
+    name: &str,
+    interpreter: &Path,
+    requirements: &[&str],
+) -> Result<PathBuf, String> {
     let dir = work_dir().join(name);
     let stamp = dir.join(".xtask-installed");
-    let wanted = requirements.join("\n");
+    let wanted = format!("{}\n{}", interpreter.display(), requirements.join("\n"));
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(dir.join("bin/python"));
     }
-    let python = fresh_venv(name, requirements)?;
+    let python = fresh_venv_from(name, interpreter, requirements)?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(python)
 }
