@@ -88,6 +88,22 @@ pub struct SigninHttp {
 
 impl SigninHttp {
     pub fn new(settings: &HttpSettings) -> Result<Self, HttpError> {
+        Self::build(settings, true)
+    }
+
+    /// A client for requests to `url`. When neither the URL nor its proxy uses TLS (a local
+    /// signin-mock, a test server), the root stores and the CA bundle are not loaded: only TLS
+    /// uses them, and loading the native roots costs more than the whole request.
+    pub fn for_url(settings: &HttpSettings, url: &str) -> Result<Self, HttpError> {
+        let is_https = |u: &str| u.trim_start().to_ascii_lowercase().starts_with("https://");
+        let proxy_tls = url::Url::parse(url)
+            .ok()
+            .and_then(|u| settings.proxy.proxy_for(&u).map(is_https))
+            .unwrap_or(false);
+        Self::build(settings, is_https(url) || proxy_tls)
+    }
+
+    fn build(settings: &HttpSettings, tls: bool) -> Result<Self, HttpError> {
         let policy = settings.policy.clone();
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
@@ -95,8 +111,12 @@ impl SigninHttp {
             .timeout(policy.attempt_timeout)
             .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")))
             // Proxies come only from what we configure below, so messages can name them.
-            .no_proxy();
-        if let Some(path) = &settings.ca_bundle {
+            .no_proxy()
+            // A redirect would resend the refresh token elsewhere; the service never redirects.
+            .redirect(reqwest::redirect::Policy::none());
+        if !tls {
+            builder = builder.tls_built_in_root_certs(false);
+        } else if let Some(path) = &settings.ca_bundle {
             for cert in read_ca_bundle(path)? {
                 builder = builder.add_root_certificate(cert);
             }
@@ -367,6 +387,30 @@ mod tests {
             assert!(http.backoff(attempt) <= http.policy.max_backoff);
         }
         assert!(http.backoff(1) <= http.policy.base_backoff);
+    }
+
+    #[test]
+    fn plain_http_needs_no_trust_store() {
+        let settings = HttpSettings {
+            ca_bundle: Some("/nonexistent/bundle.pem".into()),
+            ..Default::default()
+        };
+        // Only TLS reads the bundle: a plain-http endpoint works without it…
+        assert!(SigninHttp::for_url(&settings, "http://127.0.0.1:9/v1/token").is_ok());
+        // …but an https endpoint, or an https proxy in front of an http one, needs it.
+        assert!(SigninHttp::for_url(
+            &settings,
+            "https://us-east-1.signin.aws.amazon.com/v1/token"
+        )
+        .is_err());
+        let via_tls_proxy = HttpSettings {
+            proxy: ProxySettings {
+                http: Some("https://proxy.example:3129".into()),
+                ..Default::default()
+            },
+            ..settings
+        };
+        assert!(SigninHttp::for_url(&via_tls_proxy, "http://signin.example/v1/token").is_err());
     }
 
     #[test]

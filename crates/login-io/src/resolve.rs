@@ -272,7 +272,8 @@ async fn refresh_locked(
         .unwrap_or_else(|| token_url.clone());
     tracing::debug!(url = %token_url, profile = %context.profile, "refreshing the login session");
 
-    let http = SigninHttp::new(&context.http).map_err(|e| LoginIoError::config(format!("{e}.")))?;
+    let http = SigninHttp::for_url(&context.http, &token_url)
+        .map_err(|e| LoginIoError::config(format!("{e}.")))?;
     let exchange = http
         .exchange(|sign_time| {
             let iat = sign_time
