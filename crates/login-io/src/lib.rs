@@ -27,7 +27,9 @@
 //! remain. Otherwise it takes the session's lock (an in-process mutex keyed by cache file plus
 //! an `flock` on a sibling `.<hash>.lock`), re-reads, and only if still needed calls
 //! `/v1/token` and replaces the file atomically: any number of threads and processes at expiry
-//! make one token request.
+//! make one token request. When the refresh fails on the network or the service, or another
+//! process holds the lock too long, credentials that have not expired yet are still returned,
+//! with the failure in `warnings()`.
 
 pub mod browser;
 pub mod cache_store;
