@@ -59,14 +59,22 @@ def test_static_keys_in_the_credentials_file_still_win(logged_in: Any) -> None:
     assert session.get_credentials().access_key == "AKIAEXAMPLEEXAMPLE12"
 
 
-def test_boto3_session_works_and_refreshes_after_expiry(aws_home: Any, start_mock: Any) -> None:
+@pytest.mark.parametrize("entry_point", ["boto3_session", "install"])
+def test_works_and_refreshes_after_expiry(
+    aws_home: Any, start_mock: Any, monkeypatch: pytest.MonkeyPatch, entry_point: str
+) -> None:
     # Credentials that need a refresh one second after they are issued (5 min + 1 s).
     mock = start_mock("--auto-approve", "alice", "--access-token-lifetime", "301")
     aws_home.use_mock(mock)
     path = aws_home.login("dev")
     first = json.loads(path.read_text())
 
-    session = aws_login.boto3_session(profile_name="dev", region_name="us-east-1")
+    if entry_point == "boto3_session":
+        session = aws_login.boto3_session(profile_name="dev", region_name="us-east-1")
+    else:
+        monkeypatch.setenv("AWS_PROFILE", "dev")
+        aws_login.install()
+        session = boto3._get_default_session()
     sts = session.client("sts")
     assert sts.get_caller_identity()["Account"] == "111122223333"
     assert session.get_credentials().method == "login"
