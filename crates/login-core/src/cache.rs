@@ -334,6 +334,15 @@ impl CacheEntry {
         DpopKey::from_pem(self.dpop_key.expose()).map_err(CacheError::InvalidDpopKey)
     }
 
+    /// When the user signed in (the id token's `auth_time`, else `iat`), if
+    /// the entry has a readable id token. The session ends at most 12 hours
+    /// after it.
+    pub fn signed_in_at(&self) -> Option<OffsetDateTime> {
+        self.id_token
+            .as_ref()
+            .and_then(|t| crate::login::id_token_signed_in_at(t.expose()))
+    }
+
     /// Seconds of validity left at `now`.
     pub fn seconds_left(&self, now: OffsetDateTime) -> i64 {
         (self.access_token.expires_at - now).whole_seconds()

@@ -337,6 +337,39 @@ pub enum IdTokenError {
     },
 }
 
+/// The claims of a JWT, decoded without verifying the signature.
+fn id_token_claims(jwt: &str) -> Result<serde_json::Map<String, Value>, IdTokenError> {
+    let mut parts = jwt.trim().split('.');
+    let (Some(_header), Some(payload), Some(_sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(IdTokenError::Malformed(
+            "expected three dot-separated parts",
+        ));
+    };
+    let bytes = Base64UrlUnpadded::decode_vec(payload.trim_end_matches('='))
+        .map_err(|_| IdTokenError::Malformed("payload is not base64url"))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(claims)) => Ok(claims),
+        Ok(_) => Err(IdTokenError::Malformed("payload is not a JSON object")),
+        Err(_) => Err(IdTokenError::Malformed("payload is not JSON")),
+    }
+}
+
+/// When the user signed in, from an id token: its `auth_time` claim, else
+/// `iat` (unix seconds). `None` when the token or the claims are unreadable.
+/// The session ends at most 12 hours after this.
+pub fn id_token_signed_in_at(jwt: &str) -> Option<OffsetDateTime> {
+    let claims = id_token_claims(jwt).ok()?;
+    ["auth_time", "iat"].iter().find_map(|name| {
+        let v = claims.get(*name)?;
+        let secs = v
+            .as_i64()
+            .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))?;
+        OffsetDateTime::from_unix_timestamp(secs).ok()
+    })
+}
+
 /// A login session: the principal's ARN from the id token's `sub`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LoginSession {
@@ -352,21 +385,7 @@ impl LoginSession {
     /// Decodes the id token's payload (no signature check: it came over TLS
     /// straight from the token endpoint) and parses its `sub`.
     pub fn from_id_token(jwt: &str) -> Result<Self, IdTokenError> {
-        let mut parts = jwt.trim().split('.');
-        let (Some(_header), Some(payload), Some(_sig), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(IdTokenError::Malformed(
-                "expected three dot-separated parts",
-            ));
-        };
-        let bytes = Base64UrlUnpadded::decode_vec(payload.trim_end_matches('='))
-            .map_err(|_| IdTokenError::Malformed("payload is not base64url"))?;
-        let claims: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| IdTokenError::Malformed("payload is not JSON"))?;
-        let Value::Object(claims) = claims else {
-            return Err(IdTokenError::Malformed("payload is not a JSON object"));
-        };
+        let claims = id_token_claims(jwt)?;
         let sub = claims
             .get("sub")
             .and_then(Value::as_str)
@@ -840,6 +859,20 @@ mod tests {
             "eyJhbGciOiJub25lIn0.{}.sig",
             Base64UrlUnpadded::encode_string(payload.as_bytes())
         )
+    }
+
+    #[test]
+    fn signed_in_at_from_claims() {
+        let at = |claims: &str| id_token_signed_in_at(&jwt(claims)).map(|t| t.unix_timestamp());
+        assert_eq!(
+            at(r#"{"auth_time":1700000000,"iat":1700000100}"#),
+            Some(1_700_000_000)
+        );
+        assert_eq!(at(r#"{"iat":1700000100}"#), Some(1_700_000_100));
+        assert_eq!(at(r#"{"iat":1700000100.5}"#), Some(1_700_000_100));
+        assert_eq!(at(r#"{"auth_time":"soon"}"#), None);
+        assert_eq!(at(r#"{"sub":"x"}"#), None);
+        assert_eq!(id_token_signed_in_at("garbage"), None);
     }
 
     #[test]

@@ -583,6 +583,12 @@ fn id_token_vectors() {
                 assert_eq!(session.account_id(), s(&case["accountId"]));
                 assert_eq!(session.resource(), s(&case["resource"]));
                 assert_eq!(session.cache_file_name(), s(&case["cacheFileName"]));
+                assert_eq!(
+                    login_core::id_token_signed_in_at(s(&case["idToken"]))
+                        .map(|t| t.unix_timestamp()),
+                    case["signedInAt"].as_i64(),
+                    "{case}"
+                );
             }
             Err(e) => assert_eq!(
                 Some(id_error_kind(&e)),
@@ -1306,17 +1312,32 @@ mod generate {
 
     fn id_tokens() {
         let ok = |arn: &str, partition: &str, account: &str, resource: &str| json!({"idToken": fake_jwt(&json!({"sub": arn, "aud": CLIENT_ID_SAME_DEVICE})), "arn": arn, "partition": partition, "accountId": account, "resource": resource, "cacheFileName": cache_file_name(arn)});
+        let with_times = |arn: &str, auth_time: Option<i64>, iat: Option<i64>| {
+            let mut claims = json!({"sub": arn, "aud": CLIENT_ID_SAME_DEVICE});
+            if let Some(t) = auth_time {
+                claims["auth_time"] = json!(t);
+            }
+            if let Some(t) = iat {
+                claims["iat"] = json!(t);
+            }
+            let mut case = ok(arn, "aws", "123456789012", "user/alice");
+            case["idToken"] = json!(fake_jwt(&claims));
+            case["signedInAt"] = json!(auth_time.or(iat));
+            case
+        };
         let err = |token: String, error: &str| json!({"idToken": token, "error": error});
         write_json(
             "id_tokens.json",
             &json!({
-                "description": "id tokens (JWT, payload decoded without verification): `sub` is the login session ARN; or the error kind.",
+                "description": "id tokens (JWT, payload decoded without verification): `sub` is the login session ARN; or the error kind. signedInAt: unix seconds of `auth_time`, else `iat`, else null.",
                 "cases": [
                     ok(EXAMPLE_SESSION, "aws", "012345678910", "assumed-role/Admin/admin"),
                     ok("arn:aws:iam::123456789012:user/alice", "aws", "123456789012", "user/alice"),
                     ok("arn:aws:iam::123456789012:root", "aws", "123456789012", "root"),
                     ok("arn:aws-cn:sts::123456789012:assumed-role/Dev/bob@example.com", "aws-cn", "123456789012", "assumed-role/Dev/bob@example.com"),
                     ok("arn:aws-us-gov:iam::123456789012:user/path/to/carol", "aws-us-gov", "123456789012", "user/path/to/carol"),
+                    with_times("arn:aws:iam::123456789012:user/alice", Some(1_764_888_691), Some(1_764_931_891)),
+                    with_times("arn:aws:iam::123456789012:user/alice", None, Some(1_764_931_891)),
                     err("not-a-jwt".into(), "Malformed"),
                     err("a.b".into(), "Malformed"),
                     err("a.!!!.c".into(), "Malformed"),
