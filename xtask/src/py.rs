@@ -66,7 +66,6 @@ pub fn test(peers: &Peers) -> Result<(), String> {
 /// `cargo xtask bench` part: the release wheel in the current-botocore venv, then
 /// `crates/login-py/bench/bench_get_credentials.py` (aws_login.get_credentials vs botocore's
 /// LoginProvider on the same valid cache, calls per second).
-#[allow(dead_code)] // called by xtask/src/bench.rs once wired there
 pub fn bench(peers: &Peers) -> Result<(), String> {
     let binaries = build_binaries()?;
     let wheel = build_wheel(peers)?;

@@ -105,25 +105,29 @@ def main() -> int:
             assert ours.access_key == theirs.access_key, "both must read the same cache entry"
 
             variants: List[Tuple[str, Callable[[], object]]] = [
-                ("aws_login.get_credentials('dev')  [reads config + cache each call]", lambda: aws_login.get_credentials("dev")),
-                ("botocore LoginProvider.load()  [config parsed once, cached]", provider.load),
+                ("`aws_login.get_credentials('dev')` (reads config + cache every call)", lambda: aws_login.get_credentials("dev")),
+                ("botocore `LoginProvider.load()` (config parsed once, cached)", provider.load),
                 (
-                    "botocore LoginProvider.load().get_frozen_credentials()",
+                    "botocore `LoginProvider.load().get_frozen_credentials()`",
                     lambda: provider.load().get_frozen_credentials(),
                 ),
                 (
-                    "botocore Session(profile).get_credentials()  [fresh session: config + chain]",
+                    "botocore `Session(profile='dev').get_credentials()` (fresh session: config + chain)",
                     lambda: botocore.session.Session(profile="dev").get_credentials().get_frozen_credentials(),
                 ),
             ]
-            print(f"python {platform.python_version()}, botocore {botocore.__version__}, aws_login {aws_login.__version__}")
-            print(f"{'variant':<80} {'calls/s':>10} {'us/call':>9}")
+            print(
+                f"Python credential resolution, valid cache (CPython {platform.python_version()}, "
+                f"botocore {botocore.__version__}, aws_login {aws_login.__version__}, {args.seconds:g} s each)\n"
+            )
+            print("| variant | calls/s | µs/call |")
+            print("| --- | ---: | ---: |")
             results = []
             for name, call in variants:
                 rate, _ = _rate(call, args.seconds)
                 results.append(rate)
-                print(f"{name:<80} {rate:>10.0f} {1e6 / rate:>9.1f}")
-            print(f"aws_login vs botocore LoginProvider.load()+frozen: {results[0] / results[2]:.1f}x")
+                print(f"| {name} | {rate:,.0f} | {1e6 / rate:,.1f} |")
+            print(f"\naws_login.get_credentials is {results[0] / results[2]:.1f}x botocore's LoginProvider load + frozen credentials")
     finally:
         mock.kill()
         mock.communicate()
