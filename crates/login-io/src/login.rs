@@ -390,8 +390,11 @@ pub async fn authorize(
 ) -> Result<LoggedIn, LoginError> {
     let endpoint = target.endpoint()?;
     let region = target.region.as_ref().map(|(r, _)| r.clone());
-    let http = SigninHttp::new(&target.http).map_err(|e| LoginIoError::Config {
-        message: format!("{e}."),
+    // Root stores are loaded only when the endpoint (or its proxy) uses TLS.
+    let http = SigninHttp::for_url(&target.http, &endpoint.token_url()).map_err(|e| {
+        LoginIoError::Config {
+            message: format!("{e}."),
+        }
     })?;
     let deadline = tokio::time::Instant::now() + timeout;
     let rng = &mut rand::rngs::OsRng;
