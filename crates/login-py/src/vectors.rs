@@ -6,9 +6,10 @@
 use login_core::timefmt::parse_timestamp;
 use login_core::{
     authorize_url, cache_file_name, decode_remote_code, is_login_cache_entry, parse_callback,
-    parse_token_response, CacheEntry, CacheError, CallbackError, CodeVerifier, Credentials,
-    DpopKey, DpopProof, Endpoint, ExportFormat, HttpResponse, IdTokenError, LoginSession,
-    OffsetDateTime, Refresh, RefreshPlan, RemoteCodeError, SecretString, TokenError,
+    parse_token_response, CacheEntry, CacheError, CallbackError, CodeVerifier, ConfigFile,
+    Credentials, DpopKey, DpopProof, Endpoint, ExportFormat, HttpResponse, IdTokenError,
+    LoginSession, OffsetDateTime, Refresh, RefreshPlan, RemoteCodeError, SecretString, SectionId,
+    TokenError, TokenRequest,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -341,6 +342,124 @@ fn login_session_of_id_token<'py>(py: Python<'py>, id_token: &str) -> PyResult<B
     Ok(out)
 }
 
+/// A POST /v1/token request signed with the key: `{method, url, body, headers}`. `grant` is
+/// `authorization_code` (needs code, code_verifier, redirect_uri) or `refresh_token`.
+#[pyfunction]
+#[pyo3(signature = (grant, client_id, token_url, key_pem, iat, jti, code=None, code_verifier=None, redirect_uri=None, refresh_token=None))]
+#[allow(clippy::too_many_arguments)]
+fn token_request<'py>(
+    py: Python<'py>,
+    grant: &str,
+    client_id: &str,
+    token_url: &str,
+    key_pem: &str,
+    iat: i64,
+    jti: &str,
+    code: Option<&str>,
+    code_verifier: Option<&str>,
+    redirect_uri: Option<&str>,
+    refresh_token: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let key = dpop_key(key_pem)?;
+    let missing = |name: &str| value_error("MissingArgument", format!("{grant} needs {name}"));
+    let request = match grant {
+        "authorization_code" => TokenRequest::authorization_code(
+            client_id,
+            code.ok_or_else(|| missing("code"))?,
+            code_verifier.ok_or_else(|| missing("code_verifier"))?,
+            redirect_uri.ok_or_else(|| missing("redirect_uri"))?,
+            token_url,
+            &key,
+            iat,
+            jti,
+        ),
+        "refresh_token" => TokenRequest::refresh(
+            client_id,
+            &SecretString::new(refresh_token.ok_or_else(|| missing("refresh_token"))?),
+            token_url,
+            &key,
+            iat,
+            jti,
+        ),
+        other => {
+            return Err(value_error(
+                "UnknownGrant",
+                format!("unknown grant type {other}"),
+            ))
+        }
+    };
+    let out = PyDict::new(py);
+    out.set_item("method", &request.method)?;
+    out.set_item("url", &request.url)?;
+    out.set_item("body", String::from_utf8_lossy(&request.body).into_owned())?;
+    let headers = PyDict::new(py);
+    for (name, value) in &request.headers {
+        headers.set_item(name, value)?;
+    }
+    out.set_item("headers", headers)?;
+    Ok(out)
+}
+
+fn section_id(kind: &str, name: &str) -> PyResult<SectionId> {
+    let name = name.to_owned();
+    match kind {
+        "profile" => Ok(SectionId::Profile(name)),
+        "sso-session" => Ok(SectionId::SsoSession(name)),
+        "services" => Ok(SectionId::Services(name)),
+        other => Err(value_error(
+            "UnknownSectionKind",
+            format!("unknown section kind {other}"),
+        )),
+    }
+}
+
+/// A value of a config section as botocore reads it (`sub_key` for nested values); None when
+/// the section or key is absent.
+#[pyfunction]
+#[pyo3(signature = (text, kind, name, key, sub_key=None))]
+fn config_value(
+    text: &str,
+    kind: &str,
+    name: &str,
+    key: &str,
+    sub_key: Option<&str>,
+) -> PyResult<Option<String>> {
+    let config = ConfigFile::parse(text);
+    let Some(view) = config.section(&section_id(kind, name)?) else {
+        return Ok(None);
+    };
+    Ok(match sub_key {
+        Some(sub) => view.sub(key, sub).map(str::to_owned),
+        None => view.get(key).map(str::to_owned),
+    })
+}
+
+/// Profile names in file order (`[default]` is `default`).
+#[pyfunction]
+fn config_profile_names(text: &str) -> Vec<String> {
+    ConfigFile::parse(text).profile_names()
+}
+
+/// The other credential style a profile holds (`"SSO"`, `"Access Key"`, …) or None.
+#[pyfunction]
+fn config_credential_style(text: &str, profile: &str) -> Option<&'static str> {
+    ConfigFile::parse(text).credential_style(profile)
+}
+
+/// The Sign-In endpoint override configured for a profile (profile or services section).
+#[pyfunction]
+fn config_signin_endpoint_url(text: &str, profile: &str) -> Option<String> {
+    ConfigFile::parse(text).signin_endpoint_url(profile)
+}
+
+/// The config text after a format-preserving `key = value` edit in one section.
+#[pyfunction]
+fn config_set(text: &str, kind: &str, name: &str, key: &str, value: &str) -> PyResult<String> {
+    ConfigFile::parse(text)
+        .set(&section_id(kind, name)?, key, value)
+        .map_err(|e| value_error("ConfigEdit", e))
+}
+
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     let m = PyModule::new(parent.py(), "vectors")?;
     m.add_function(wrap_pyfunction!(pkce_challenge, &m)?)?;
@@ -363,6 +482,12 @@ pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(callback_code, &m)?)?;
     m.add_function(wrap_pyfunction!(remote_code, &m)?)?;
     m.add_function(wrap_pyfunction!(login_session_of_id_token, &m)?)?;
+    m.add_function(wrap_pyfunction!(token_request, &m)?)?;
+    m.add_function(wrap_pyfunction!(config_value, &m)?)?;
+    m.add_function(wrap_pyfunction!(config_profile_names, &m)?)?;
+    m.add_function(wrap_pyfunction!(config_credential_style, &m)?)?;
+    m.add_function(wrap_pyfunction!(config_signin_endpoint_url, &m)?)?;
+    m.add_function(wrap_pyfunction!(config_set, &m)?)?;
     parent.add_submodule(&m)?;
     Ok(())
 }

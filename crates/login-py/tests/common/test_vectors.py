@@ -239,3 +239,64 @@ def test_id_tokens(case: Dict[str, Any]) -> None:
         session = vectors.login_session_of_id_token(case["idToken"])
         for field in ("arn", "partition", "accountId", "resource", "cacheFileName"):
             assert session[field] == case[field], field
+
+
+@pytest.mark.parametrize("case", cases("token_requests.json", "cases"), ids=lambda c: c["grantType"])
+def test_token_requests(case: Dict[str, Any]) -> None:
+    key = text(load("dpop.json")["keySec1File"])
+    request = vectors.token_request(
+        case["grantType"],
+        case["clientId"],
+        case["tokenUrl"],
+        key,
+        case["iat"],
+        case["jti"],
+        code=case.get("code"),
+        code_verifier=case.get("codeVerifier"),
+        redirect_uri=case.get("redirectUri"),
+        refresh_token=case.get("refreshToken"),
+    )
+    expected = case["expected"]
+    assert request["method"] == expected["method"]
+    assert request["url"] == expected["url"]
+    assert request["body"] == expected["body"]
+    for name, value in expected["headers"].items():
+        assert request["headers"][name] == value, name
+
+
+_SECTION_KINDS = {"profiles": "profile", "ssoSessions": "sso-session", "services": "services"}
+
+
+@pytest.mark.parametrize("case", cases("config.json", "parse"), ids=lambda c: c["file"])
+def test_config_parse(case: Dict[str, Any]) -> None:
+    config = text(case["file"])
+    checked = 0
+    for key, kind in _SECTION_KINDS.items():
+        for name, values in (case.get(key) or {}).items():
+            for field, want in values.items():
+                if isinstance(want, dict):
+                    for sub_key, sub_want in want.items():
+                        assert vectors.config_value(config, kind, name, field, sub_key) == sub_want
+                        checked += 1
+                else:
+                    assert vectors.config_value(config, kind, name, field) == want, (kind, name, field)
+                    checked += 1
+    assert checked > 0
+    if "profileNames" in case:
+        assert vectors.config_profile_names(config) == case["profileNames"]
+    for profile, style in (case.get("credentialStyles") or {}).items():
+        assert vectors.config_credential_style(config, profile) == style, profile
+    for profile, url in (case.get("signinEndpointUrls") or {}).items():
+        assert vectors.config_signin_endpoint_url(config, profile) == url, profile
+
+
+@pytest.mark.parametrize("case", cases("config.json", "edits"), ids=lambda c: c["name"])
+def test_config_edits(case: Dict[str, Any]) -> None:
+    config = text(case["before"])
+    for change in case["set"]:
+        section = change["section"]
+        config = vectors.config_set(config, section["kind"], section["name"], change["key"], change["value"])
+    assert config == text(case["after"]), "the edit must keep every other byte"
+    for change in case["set"]:
+        section = change["section"]
+        assert vectors.config_value(config, section["kind"], section["name"], change["key"]) == change["value"]
