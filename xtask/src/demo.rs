@@ -125,7 +125,16 @@ fn demo(
             options.identity
         ));
     }
-    run_shown(&mut login)?;
+    if let Err(error) = run_shown(&mut login) {
+        if options.identity == "bob" {
+            explain(
+                "As intended: bob may sign in to the console but lacks signin:CreateOAuth2Token, so no CLI session\n\
+                 was created and nothing was written. That is the message your users see; the browser tab said so too.",
+            );
+            return Ok(());
+        }
+        return Err(error);
+    }
 
     step("The profile aws-login wrote (format-preserving edit of the config file)");
     print!(
