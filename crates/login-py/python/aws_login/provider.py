@@ -12,7 +12,7 @@ adapts it to botocore's provider and error types.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, Optional, Type
+from typing import Any, Callable, Dict, List, Optional
 
 import botocore.credentials
 import botocore.exceptions
@@ -38,12 +38,12 @@ def botocore_has_login_provider() -> bool:
     return hasattr(botocore.credentials, "LoginProvider")
 
 
-def _botocore_error_types() -> Dict[Type[BaseException], Type[BaseException]]:
+def _botocore_error_types() -> Dict[type, Any]:
     """Errors raised inside botocore: each is a botocore credential error (so existing
     ``except botocore.exceptions.…`` clauses work) and the matching ``aws_login`` error."""
     retrieval = botocore.exceptions.CredentialRetrievalError
     invalid_config = botocore.exceptions.InvalidConfigError
-    mapping: Dict[Type[BaseException], Type[BaseException]] = {}
+    mapping: Dict[type, Any] = {}
     for native in (
         _native.CredentialsChangedError,
         _native.SessionExpiredError,
@@ -70,16 +70,17 @@ def _as_botocore_error(error: BaseException) -> BaseException:
         botocore_type = _BOTOCORE_ERRORS.get(native)
         if botocore_type is None:
             continue
+        converted: BaseException
         if issubclass(botocore_type, botocore.exceptions.InvalidConfigError):
             converted = botocore_type(error_msg=str(error))
         else:
             converted = botocore_type(provider=METHOD, error_msg=str(error))
-        converted.kind = getattr(error, "kind", None)  # type: ignore[attr-defined]
+        setattr(converted, "kind", getattr(error, "kind", None))
         return converted
     return error
 
 
-class LoginProvider(botocore.credentials.CredentialProvider):
+class LoginProvider(botocore.credentials.CredentialProvider):  # type: ignore[misc]
     """Resolves a profile with ``login_session`` through aws_login (Rust).
 
     Returns None for other profiles, so the chain moves on as it does on botocore >= 1.41.
@@ -177,7 +178,7 @@ def _add_to_resolver(session: Any, resolver: Any) -> Any:
     if builder is not None and not getattr(builder, _INSTALLED_MARK, False):
         original_providers = builder.providers
 
-        def providers(profile_name: str, disable_env_vars: bool = False) -> list:
+        def providers(profile_name: str, disable_env_vars: bool = False) -> List[Any]:
             chain = list(original_providers(profile_name=profile_name, disable_env_vars=disable_env_vars))
             if not any(getattr(p, "METHOD", None) == METHOD for p in chain):
                 _insert_into_list(chain, _login_provider_for(session, profile_name))
@@ -199,7 +200,7 @@ def _insert(resolver: Any, provider: LoginProvider) -> None:
         resolver.providers.append(provider)
 
 
-def _insert_into_list(chain: list, provider: LoginProvider) -> None:
+def _insert_into_list(chain: List[Any], provider: LoginProvider) -> None:
     methods = [getattr(p, "METHOD", None) for p in chain]
     if _PROVIDER_AFTER_LOGIN in methods:
         chain.insert(methods.index(_PROVIDER_AFTER_LOGIN), provider)
@@ -221,7 +222,7 @@ def install(session: Any = None) -> bool:
     components = getattr(botocore_session, "_components", None)
     deferred = getattr(components, "_deferred", {})
     factory = deferred.get("credential_provider") if isinstance(deferred, dict) else None
-    if factory is not None:
+    if components is not None and factory is not None:
         # Keep botocore's laziness: the chain is built when first needed, with the region of the
         # first client, exactly as without aws_login.
         components.lazy_register_component(
