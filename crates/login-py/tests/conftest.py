@@ -13,6 +13,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from typing import Any, Dict, Iterator, List, Optional
@@ -53,20 +54,26 @@ def _binary(variable: str) -> str:
 class SigninMock:
     """A running signin-mock process; its admin API reports what the clients did."""
 
-    def __init__(self, extra_args: List[str]) -> None:
-        self.process = subprocess.Popen(
-            [_binary("AWS_LOGIN_TEST_SIGNIN_MOCK"), "--port", "0", *extra_args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+    def __init__(self, extra_args: List[str], log_file: pathlib.Path) -> None:
+        # Logs go to a file (shown when a test fails to start it): an unread pipe could fill up
+        # and stall the server.
+        self.log_file = log_file
+        with log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                [_binary("AWS_LOGIN_TEST_SIGNIN_MOCK"), "--port", "0", *extra_args],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().strip()
         if not line.startswith("http://127.0.0.1:"):
             self.process.kill()
-            _, err = self.process.communicate(timeout=10)
-            raise RuntimeError(f"signin-mock did not print its URL (got {line!r}): {err}")
+            self.process.communicate(timeout=10)
+            raise RuntimeError(f"signin-mock did not print its URL (got {line!r}): {log_file.read_text()}")
         self.url = line.rstrip("/")
+        # Nothing else is expected on stdout; drain it anyway so the server never blocks on it.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
 
     def admin(self, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -92,16 +99,16 @@ class SigninMock:
 
     def stop(self) -> None:
         self.process.kill()
-        self.process.communicate(timeout=10)
+        self.process.wait(timeout=10)
 
 
 @pytest.fixture
-def start_mock() -> Iterator[Any]:
+def start_mock(tmp_path: pathlib.Path) -> Iterator[Any]:
     """Starts signin-mock processes with the given arguments; all stop at teardown."""
     started: List[SigninMock] = []
 
     def start(*args: str) -> SigninMock:
-        mock = SigninMock(list(args))
+        mock = SigninMock(list(args), tmp_path / f"signin-mock-{len(started)}.log")
         started.append(mock)
         return mock
 
