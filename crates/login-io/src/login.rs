@@ -435,10 +435,9 @@ pub async fn authorize(
             };
             tokio::pin!(launch);
             let mut launched = false;
-            let mut told_waiting = !open;
-            if told_waiting {
-                observer.on_event(LoginEvent::Waiting { remote: false });
-            }
+            // Waiting starts now; a launcher that keeps running (a browser started directly)
+            // only reports back after a grace period.
+            observer.on_event(LoginEvent::Waiting { remote: false });
             let ctrl_c = tokio::signal::ctrl_c();
             tokio::pin!(ctrl_c);
             let (outcome, reply) = loop {
@@ -454,10 +453,6 @@ pub async fn authorize(
                             Some(Err(error)) if fail_without_browser => return Err(LoginError::NoBrowser { error }),
                             Some(Err(error)) => observer.on_event(LoginEvent::BrowserFailed { error: &error }),
                             None => {}
-                        }
-                        if !told_waiting {
-                            told_waiting = true;
-                            observer.on_event(LoginEvent::Waiting { remote: false });
                         }
                     }
                     Some(reason) = rejected_rx.recv() => observer.on_event(LoginEvent::CallbackRejected { reason: &reason }),
