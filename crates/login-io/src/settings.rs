@@ -113,11 +113,19 @@ pub struct ProxySettings {
 
 impl ProxySettings {
     pub fn from_env(env: &Environment) -> Self {
+        // curl and the SDKs accept `host:port`; reqwest wants a URL.
+        let with_scheme = |(_, v): (&str, String)| {
+            if v.contains("://") {
+                v
+            } else {
+                format!("http://{v}")
+            }
+        };
         ProxySettings {
             https: env
                 .first_of(&["HTTPS_PROXY", "https_proxy"])
-                .map(|(_, v)| v),
-            http: env.first_of(&["HTTP_PROXY", "http_proxy"]).map(|(_, v)| v),
+                .map(with_scheme),
+            http: env.first_of(&["HTTP_PROXY", "http_proxy"]).map(with_scheme),
             no_proxy: env.first_of(&["NO_PROXY", "no_proxy"]).map(|(_, v)| v),
         }
     }
@@ -413,6 +421,11 @@ mod tests {
             redact_url_userinfo("http://user:pw@proxy:3128"),
             "http://redacted@proxy:3128/"
         );
+        let bare = ProxySettings::from_env(&Environment::from_pairs([(
+            "https_proxy",
+            "proxy.corp:3128",
+        )]));
+        assert_eq!(bare.https.as_deref(), Some("http://proxy.corp:3128"));
         assert!(!redact_url_userinfo("http://user:pw@proxy:3128").contains("pw"));
     }
 }
