@@ -10,7 +10,7 @@ import { fromLogin } from 'aws-login-provider'
 import { fromLoginCredentials } from '@aws-sdk/credential-provider-login'
 import { login, makeSandbox, startSigninMock, tokenCalls } from '../test/harness.mjs'
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20)
 const CALLS_PER_ROUND = Number(process.env.BENCH_CALLS ?? 500)
 const CONCURRENCY = 8
 
