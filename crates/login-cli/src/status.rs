@@ -74,6 +74,10 @@ fn expires(health: &SessionHealth) -> Option<(OffsetDateTime, i64)> {
             expires_at,
             seconds_left,
         } => Some((*expires_at, *seconds_left)),
+        SessionHealth::SessionEnded { expires_at, .. } => Some((
+            *expires_at,
+            (*expires_at - OffsetDateTime::now_utc()).whole_seconds(),
+        )),
         _ => None,
     }
 }
@@ -93,6 +97,7 @@ fn to_json(s: &SessionStatus) -> Value {
         "region": s.region,
         "signInRegion": s.sign_in_region,
         "accessKeyId": s.access_key_id,
+        "signedInAt": s.signed_in_at.map(login_core::timefmt::format_expires_at),
         "cacheFile": s.cache_file.display().to_string(),
         "expiresAt": expires_at,
         "secondsLeft": seconds_left,
@@ -118,7 +123,7 @@ fn login_command(profile: &str) -> String {
     }
 }
 
-fn to_text(s: &SessionStatus, _now: OffsetDateTime) -> String {
+fn to_text(s: &SessionStatus, now: OffsetDateTime) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Profile {}", s.profile);
     let _ = writeln!(out, "  session      {}", s.login_session);
@@ -131,6 +136,14 @@ fn to_text(s: &SessionStatus, _now: OffsetDateTime) -> String {
         let _ = writeln!(out, "  region       {region}");
     }
     let _ = writeln!(out, "  cache        {}", s.cache_file.display());
+    if let Some(at) = s.signed_in_at {
+        let ago = human_duration((now - at).whole_seconds());
+        let when = login_core::timefmt::format_expires_at(at);
+        let _ = writeln!(
+            out,
+            "  signed in    {when} ({ago} ago; a session lasts at most 12 hours)"
+        );
+    }
     if let Some((at, left)) = expires(&s.health) {
         let when = login_core::timefmt::format_expires_at(at);
         let rel = if left > 0 {
@@ -146,6 +159,10 @@ fn to_text(s: &SessionStatus, _now: OffsetDateTime) -> String {
         SessionHealth::CredentialsExpired { .. } => {
             "credentials expired: the next use refreshes them while the session lasts (up to 12 hours after login)".to_string()
         }
+        SessionHealth::SessionEnded { .. } => format!(
+            "session ended: the login is more than 12 hours old; run `{}`",
+            login_command(&s.profile)
+        ),
         SessionHealth::NoCache => format!("no cached session: run `{}`", login_command(&s.profile)),
         SessionHealth::Unusable { detail } => format!("unusable cache ({detail}): run `{}`", login_command(&s.profile)),
     };

@@ -365,6 +365,22 @@ fn status_shows_sessions_without_secrets() {
     }
     assert_eq!(sandbox.refresh_calls(), 0, "status never refreshes");
 
+    // A login older than 12 hours cannot be refreshed any more.
+    let mut json = sandbox.read_cache(&ops);
+    let old_login = (time::OffsetDateTime::now_utc() - time::Duration::hours(13)).unix_timestamp();
+    json["idToken"] = fake_id_token(&ops.arn, old_login).into();
+    std::fs::write(&ops.cache_file, json.to_string()).unwrap();
+    let out = aws_login(&sandbox, &["status", "--profile", "ops"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("session ended") && stdout(&out).contains("signed in"),
+        "{}",
+        stdout(&out)
+    );
+    let out = aws_login(&sandbox, &["status", "--profile", "dev", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["profiles"][0]["signedInAt"].is_string(), "{json}");
+
     std::fs::write(&dev.cache_file, "{").unwrap();
     let out = aws_login(&sandbox, &["status", "--profile", "dev", "--json"]);
     assert_eq!(out.status.code(), Some(4));
@@ -373,6 +389,15 @@ fn status_shows_sessions_without_secrets() {
     let out = aws_login(&sandbox, &["status", "--profile", "plain"]);
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("has no login_session"));
+}
+
+/// An unsigned id token (the client never verifies it) with `sub` and `auth_time`.
+fn fake_id_token(sub: &str, auth_time: i64) -> String {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let header = Base64UrlUnpadded::encode_string(br#"{"alg":"ES256","typ":"JWT"}"#);
+    let claims = serde_json::json!({"sub": sub, "auth_time": auth_time, "iat": auth_time});
+    let payload = Base64UrlUnpadded::encode_string(claims.to_string().as_bytes());
+    format!("{header}.{payload}.c2ln")
 }
 
 #[test]

@@ -14,6 +14,9 @@ use crate::profile::{
 };
 use crate::resolve::block_on;
 
+/// No login session lives longer than this (12 hours for IAM users, at most 12 h for roles).
+const MAX_SESSION_SECONDS: i64 = 12 * 3600;
+
 /// How a profile's cached session looks right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionHealth {
@@ -32,6 +35,12 @@ pub enum SessionHealth {
         expires_at: OffsetDateTime,
         seconds_left: i64,
     },
+    /// The credentials need a refresh, but the login is more than 12 hours old: no session
+    /// lives that long, so only a new login helps.
+    SessionEnded {
+        expires_at: OffsetDateTime,
+        signed_in_at: OffsetDateTime,
+    },
     /// The profile names a session, but no cache file exists (logged out, or never logged in here).
     NoCache,
     /// The cache file cannot be used.
@@ -45,6 +54,7 @@ impl SessionHealth {
             SessionHealth::Active { .. } => "active",
             SessionHealth::RefreshDue { .. } => "refresh-due",
             SessionHealth::CredentialsExpired { .. } => "credentials-expired",
+            SessionHealth::SessionEnded { .. } => "session-ended",
             SessionHealth::NoCache => "no-cache",
             SessionHealth::Unusable { .. } => "unusable",
         }
@@ -72,6 +82,8 @@ pub struct SessionStatus {
     /// `signInRegion` from the cache, when set.
     pub sign_in_region: Option<String>,
     pub access_key_id: Option<String>,
+    /// When the user signed in (from the cached id token), if known.
+    pub signed_in_at: Option<OffsetDateTime>,
     pub cache_file: PathBuf,
     pub health: SessionHealth,
 }
@@ -105,6 +117,7 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
         region: context.region.clone(),
         sign_in_region: None,
         access_key_id: None,
+        signed_in_at: None,
         cache_file: context.cache_path.clone(),
         health: SessionHealth::NoCache,
     };
@@ -135,9 +148,18 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
     }
     status.sign_in_region = entry.sign_in_region.clone();
     status.access_key_id = Some(entry.access_token.access_key_id.clone());
+    status.signed_in_at = entry.signed_in_at();
     let expires_at = entry.access_token.expires_at;
     let seconds_left = entry.seconds_left(now);
-    status.health = if seconds_left <= 0 {
+    let login_age = status.signed_in_at.map(|at| (now - at).whole_seconds());
+    status.health = if seconds_left <= REFRESH_WINDOW_SECONDS
+        && login_age.is_some_and(|age| age > MAX_SESSION_SECONDS)
+    {
+        SessionHealth::SessionEnded {
+            expires_at,
+            signed_in_at: status.signed_in_at.unwrap_or(expires_at),
+        }
+    } else if seconds_left <= 0 {
         SessionHealth::CredentialsExpired {
             expires_at,
             seconds_left,
