@@ -152,3 +152,51 @@ def test_gil_is_released_while_waiting_on_the_service(logged_in: Any) -> None:
     assert waited >= 1.4, "the fault should have delayed the refresh"
     # With the GIL held for 1.5 s the counter could not have run at all during the call.
     assert ticks >= 20, ticks
+
+
+def _run_in_fork(work: Any, timeout: float = 60.0) -> str:
+    """Runs `work()` in a forked child (as multiprocessing's fork start method, gunicorn or celery
+    do); returns what it returned, or fails if the child errs or hangs."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            os.write(write_end, str(work()).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            os.close(read_end)
+            pytest.fail("the forked child hung resolving credentials")
+        time.sleep(0.05)
+    with os.fdopen(read_end) as pipe:
+        output = pipe.read()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child failed: {status}"
+    return output
+
+
+def test_a_forked_child_can_refresh_after_the_parent_did(logged_in: Any) -> None:
+    logged_in.expire_cache(seconds_left=-30)
+    parent = aws_login.get_credentials("dev")  # starts the refresh machinery in the parent
+    assert logged_in.mock.refresh_calls() == 1
+
+    logged_in.expire_cache(seconds_left=-30)
+    child_key = _run_in_fork(lambda: aws_login.get_credentials("dev").access_key)
+
+    assert logged_in.mock.refresh_calls() == 2
+    assert child_key != parent.access_key
+    assert child_key == json.loads(logged_in.only_cache_file().read_text())["accessToken"]["accessKeyId"]
+    # And the parent still refreshes on its own runtime afterwards.
+    logged_in.expire_cache(seconds_left=-30)
+    assert aws_login.get_credentials("dev").access_key not in (parent.access_key, child_key)
+    assert logged_in.mock.refresh_calls() == 3
