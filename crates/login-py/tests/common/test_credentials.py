@@ -185,6 +185,9 @@ def _run_in_fork(work: Any, timeout: float = 60.0) -> str:
     return output
 
 
+# Python >= 3.12 warns that forking a multi-threaded process is risky; that is the situation
+# under test (the parent has a runtime thread), so the warning is expected here.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_can_refresh_after_the_parent_did(logged_in: Any) -> None:
     logged_in.expire_cache(seconds_left=-30)
     parent = aws_login.get_credentials("dev")  # starts the refresh machinery in the parent
