@@ -5,6 +5,9 @@
 //!   no boto3): the package imports and `mypy` sees its types.
 //! - `.work/py-old`: boto3 1.40.76, the last release that cannot read login sessions.
 //! - `.work/py-new`: current boto3 + `botocore[crt]`, which has its own login provider.
+//! - `.work/py-3.9`, `.work/py-3.13`: pyenv's oldest/newest CPython, boto3-free suite.
+//!
+//! Every test venv is created anew each run with one plain `pip install <pins> <wheel>`.
 //!
 //! `AWS_LOGIN_PY_PROFILE=dev` builds a debug wheel (faster while iterating); the default is release.
 
@@ -37,11 +40,12 @@ pub fn test(peers: &Peers) -> Result<(), String> {
     install(&clean, CLEAN_VENV_TOOLS)?;
     type_check(&clean, &crate_dir)?;
 
+    let wheel_arg = wheel.to_str().ok_or("the wheel path is not UTF-8")?;
     let mut failures = Vec::new();
     // The abi3 floor and the newest CPython on the machine run the boto3-free suite too.
     for (name, interpreter) in other_interpreters() {
-        let python = venv_with_interpreter(&name, &interpreter, &[OTHER_PYTHON_PYTEST])?;
-        install_wheel(&python, &wheel)?;
+        // Fresh every run: plain `pip install <requirements> <wheel>`, as a user would.
+        let python = fresh_venv_from(&name, &interpreter, &[OTHER_PYTHON_PYTEST, wheel_arg])?;
         if let Err(e) = pytest(&python, &crate_dir, &binaries, &["tests/common"]) {
             failures.push(format!("{name}: {e}"));
         }
@@ -50,8 +54,9 @@ pub fn test(peers: &Peers) -> Result<(), String> {
         ("py-old", OLD_VENV, ["tests/common", "tests/old"]),
         ("py-new", NEW_VENV, ["tests/common", "tests/new"]),
     ] {
-        let python = venv_with(name, requirements)?;
-        install_wheel(&python, &wheel)?;
+        let mut with_wheel = requirements.to_vec();
+        with_wheel.push(wheel_arg);
+        let python = fresh_venv(name, &with_wheel)?;
         if let Err(e) = pytest(&python, &crate_dir, &binaries, &suites) {
             failures.push(format!("{name}: {e}"));
         }
@@ -69,7 +74,7 @@ pub fn test(peers: &Peers) -> Result<(), String> {
 pub fn bench(peers: &Peers) -> Result<(), String> {
     let binaries = build_binaries()?;
     let wheel = build_wheel(peers)?;
-    let python = venv_with("py-new", NEW_VENV)?;
+    let python = venv_with("py-bench", NEW_VENV)?;
     install_wheel(&python, &wheel)?;
     run(Command::new(&python)
         .arg(root().join("crates/login-py/bench/bench_get_credentials.py"))
@@ -241,23 +246,15 @@ fn fresh_venv_from(
 }
 
 /// A venv whose third-party requirements are reinstalled only when they change (a stamp file
-/// records them); the wheel under test is reinstalled on every run.
+/// records them): the benchmark's, which then reinstalls the wheel under test.
 fn venv_with(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
-    venv_with_interpreter(name, Path::new("python3"), requirements)
-}
-
-fn venv_with_interpreter(
-    name: &str,
-    interpreter: &Path,
-    requirements: &[&str],
-) -> Result<PathBuf, String> {
     let dir = work_dir().join(name);
     let stamp = dir.join(".xtask-installed");
-    let wanted = format!("{}\n{}", interpreter.display(), requirements.join("\n"));
+    let wanted = requirements.join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(dir.join("bin/python"));
     }
-    let python = fresh_venv_from(name, interpreter, requirements)?;
+    let python = fresh_venv(name, requirements)?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(python)
 }
