@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
-from typing import Any
+from typing import Any, List
 
 import boto3
 import botocore
@@ -121,3 +122,35 @@ def test_profiles_that_are_not_login_profiles_are_left_to_the_chain(logged_in: A
     logged_in.append_config("\n[profile other]\nregion = us-east-1\n")
     session = aws_login.boto3_session(profile_name="other")
     assert session.get_credentials() is None
+
+
+def test_sixteen_threads_sharing_a_client_at_expiry_make_one_refresh(aws_home: Any, start_mock: Any) -> None:
+    # Credentials due for refresh 5 s after issue; after the one refresh the next is 5 s away,
+    # far more than the threads need.
+    mock = start_mock("--auto-approve", "alice", "--access-token-lifetime", "305")
+    aws_home.use_mock(mock)
+    aws_home.login("dev")
+    session = aws_login.boto3_session(profile_name="dev", region_name="us-east-1")
+    sts = session.client("sts")
+    assert sts.get_caller_identity()["Account"] == "111122223333"
+    time.sleep(5.2)
+
+    barrier = threading.Barrier(16)
+    results: List[str] = []
+    errors: List[BaseException] = []
+
+    def call() -> None:
+        barrier.wait()
+        try:
+            results.append(sts.get_caller_identity()["Arn"])
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=call) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert results == ["arn:aws:iam::111122223333:user/alice"] * 16
+    assert mock.refresh_calls() == 1
