@@ -77,6 +77,7 @@ fn test(args: &[String]) -> Result<(), String> {
         "cargo test",
         util::run(peers.apply(util::cargo().args(["test", "--workspace", "--all-targets"]))),
     ));
+    suites.push(("fixtures vs peers", fixtures_against_peers(&peers)));
     suites.push(("python", py::test(&peers)));
     suites.push(("node", node::test(&peers)));
 
@@ -102,4 +103,16 @@ fn test(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("failed: {}", failed.join(", ")))
     }
+}
+
+/// The shared vectors, checked by the real peers' own code: botocore (key loading, DPoP segments,
+/// its refresh writing our exact bytes) and the JS SDK's key loading and signing.
+fn fixtures_against_peers(peers: &peers::Peers) -> Result<(), String> {
+    let tools = util::root().join("fixtures/tools");
+    util::run(std::process::Command::new(&peers.python_new).arg(tools.join("peer_check.py")))?;
+    util::run(
+        std::process::Command::new("node")
+            .arg(tools.join("peer_check.js"))
+            .env("NODE_PATH", &peers.node_modules),
+    )
 }
