@@ -231,11 +231,19 @@ pub fn lock_path(path: &Path) -> PathBuf {
 }
 
 fn in_process_mutex(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Weak<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let mut map = LOCKS
+    type Locks = (u32, HashMap<PathBuf, Weak<tokio::sync::Mutex<()>>>);
+    static LOCKS: OnceLock<Mutex<Locks>> = OnceLock::new();
+    let mut guard = LOCKS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (owner, map) = &mut *guard;
+    // A forked child starts clean: the parent's threads holding these mutexes do not exist here.
+    let pid = std::process::id();
+    if *owner != pid {
+        *owner = pid;
+        map.clear();
+    }
     map.retain(|_, weak| weak.strong_count() > 0);
     if let Some(existing) = map.get(path).and_then(Weak::upgrade) {
         return existing;

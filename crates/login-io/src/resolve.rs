@@ -3,7 +3,7 @@
 //! write the result back atomically.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use login_core::{CacheEntry, Credentials, Refresh, RefreshPlan, SecretString, TokenError};
@@ -91,20 +91,36 @@ pub fn resolve_credentials_blocking(
     block_on(refresh_locked(&context, options.force_refresh))
 }
 
+/// The background runtime for blocking calls, one per process id: a child forked after the
+/// parent used it (Python's multiprocessing) has no worker thread for the parent's runtime, so
+/// it builds its own and leaves the parent's alone.
+fn shared_runtime(pid: u32) -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: Mutex<Option<(u32, &'static tokio::runtime::Runtime)>> = Mutex::new(None);
+    let mut slot = RUNTIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((owner, runtime)) = *slot {
+        if owner == pid {
+            return Ok(runtime);
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("login-io")
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
+    *slot = Some((pid, runtime));
+    Ok(runtime)
+}
+
 /// Runs a future to completion from synchronous code.
 pub(crate) fn block_on<F: Future + Send>(future: F) -> F::Output
 where
     F::Output: Send,
 {
-    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
-    let runtime = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("login-io")
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-    });
+    let runtime = shared_runtime(std::process::id());
     match runtime {
         // Inside another runtime `block_on` would panic; a scoped thread keeps it out.
         Ok(rt) if tokio::runtime::Handle::try_current().is_ok() => {
@@ -416,4 +432,20 @@ fn token_error(
 
 fn trim_period(text: &str) -> String {
     text.trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_runtime_per_process_id() {
+        let a = shared_runtime(u32::MAX - 1).unwrap();
+        assert!(std::ptr::eq(a, shared_runtime(u32::MAX - 1).unwrap()));
+        // A different pid (a forked child) gets a runtime of its own that works.
+        let b = shared_runtime(u32::MAX - 2).unwrap();
+        assert!(!std::ptr::eq(a, b));
+        assert_eq!(b.block_on(async { 40 + 2 }), 42);
+        assert_eq!(block_on(async { 7 }), 7);
+    }
 }
