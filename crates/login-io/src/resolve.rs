@@ -284,7 +284,13 @@ async fn refresh_locked(
     let token_url = endpoint.token_url();
     let host = url::Url::parse(&token_url)
         .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
+        .and_then(|u| {
+            let host = u.host_str()?;
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            })
+        })
         .unwrap_or_else(|| token_url.clone());
     tracing::debug!(url = %token_url, profile = %context.profile, "refreshing the login session");
 
