@@ -121,3 +121,51 @@ fn sigkill_mid_refresh_never_tears_the_cache() {
     );
     eprintln!("{completed} of 120 processes finished before their kill (one refresh takes ~{lifetime_ms} ms)");
 }
+
+#[test]
+fn processes_and_threads_together_make_one_token_request() {
+    let sandbox = Sandbox::new();
+    let session = sandbox.login("dev", "alice");
+    sandbox.set_seconds_left(&session, 60);
+    sandbox
+        .mock
+        .set_faults(FaultPlan {
+            target: FaultTarget::Token,
+            latency_ms: 300,
+            ..Default::default()
+        })
+        .unwrap();
+    let children: Vec<Child> = (0..12).map(|_| spawn_export(&sandbox)).collect();
+    let options = sandbox.options("dev");
+    let threads: Vec<_> = (0..12)
+        .map(|_| {
+            let options = options.clone();
+            std::thread::spawn(move || {
+                login_io::resolve_credentials_blocking(&options)
+                    .map(|c| c.access_key_id().to_string())
+            })
+        })
+        .collect();
+    let mut keys: Vec<String> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().unwrap())
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        keys.push(json["AccessKeyId"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        sandbox.refresh_calls(),
+        1,
+        "12 processes + 12 threads, one /v1/token call"
+    );
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 1);
+}
