@@ -12,7 +12,7 @@
 //! Then the bindings' in-process benchmarks (`node::bench`, `py::bench`).
 //!
 //! Options: `--runs N` (valid-cache runs per command, default 40), `--refresh-runs N`
-//! (default 15).
+//! (default 15), `--no-bindings` (skip the Node and Python benchmarks).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -132,6 +132,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("results written to {}", path.display());
 
+    if args.iter().any(|a| a == "--no-bindings") {
+        return Ok(());
+    }
     // The bindings' in-process benchmarks (their own modules), after ours; one failing does
     // not hide the other.
     let mut failures = Vec::new();
