@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's scripts, in Rust so they run wherever cargo does.
 //!
 //! - `cargo xtask demo`  — the whole product against a local `signin-mock`, no AWS account.
-//! - `cargo xtask test`  — every suite: format, lints, Rust, Python, Node, end to end.
+//! - `cargo xtask test`  — every suite: format, lints, Rust, Python, Node, end to end, and a
+//!   mixed CLI + Python + Node refresh stampede.
 //! - `cargo xtask bench` — speed and memory against the real peers, in one run.
 //! - `cargo xtask setup` — installs what the suites need (Debian packages, venvs, npm peers).
 //!
@@ -9,6 +10,7 @@
 
 mod bench;
 mod demo;
+mod mixed;
 mod node;
 mod peers;
 mod py;
@@ -80,6 +82,7 @@ fn test(args: &[String]) -> Result<(), String> {
     suites.push(("fixtures vs peers", fixtures_against_peers(&peers)));
     suites.push(("python", py::test(&peers)));
     suites.push(("node", node::test(&peers)));
+    suites.push(("mixed CLI + Python + Node", mixed::test(&peers)));
 
     let failed: Vec<&str> = suites
         .iter()
