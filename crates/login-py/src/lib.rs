@@ -6,7 +6,6 @@
 //! call that may wait on disk, a lock or the network releases the GIL.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use login_io::{Environment, ErrorKind, LoginIoError, ResolveOptions};
 use pyo3::create_exception;
@@ -120,32 +119,6 @@ fn to_py_err(py: Python<'_>, error: &LoginIoError) -> PyErr {
     err
 }
 
-/// The runtime refreshes run on, one per process. Python programs fork (multiprocessing,
-/// gunicorn, celery): a child inherits the parent's runtime without its worker thread and would
-/// wait forever on it, so a child starts its own and leaks the inherited one (dropping it would
-/// try to join threads that do not exist in the child).
-fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
-    static RUNTIME: Mutex<Option<(u32, &'static tokio::runtime::Runtime)>> = Mutex::new(None);
-    let pid = std::process::id();
-    let mut slot = RUNTIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((owner, runtime)) = *slot {
-        if owner == pid {
-            return Ok(runtime);
-        }
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("aws-login-py")
-        .enable_all()
-        .build()
-        .map_err(|e| LoginError::new_err(format!("cannot start the async runtime: {e}")))?;
-    let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
-    *slot = Some((pid, runtime));
-    Ok(runtime)
-}
-
 /// `(access_key, secret_key, token, expires_at_unix_seconds, account_id, warnings)`.
 type CredentialTuple = (String, String, String, i64, Option<String>, Vec<String>);
 
@@ -167,9 +140,10 @@ fn resolve_credentials(
         env: Some(Environment::from_process()),
         ..ResolveOptions::default()
     };
-    let runtime = runtime()?;
+    // login-io's blocking form needs no runtime for a valid cache and is fork-safe: a child
+    // forked after the parent refreshed (multiprocessing, gunicorn) gets a runtime of its own.
     let resolved = py
-        .detach(|| runtime.block_on(login_io::resolve_credentials(&options)))
+        .detach(|| login_io::resolve_credentials_blocking(&options))
         .map_err(|e| to_py_err(py, &e))?;
     Ok((
         resolved.access_key_id().to_owned(),
