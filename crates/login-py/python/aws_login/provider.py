@@ -12,6 +12,7 @@ adapts it to botocore's provider and error types.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Callable, Dict, List, Optional
 
 import botocore.credentials
@@ -151,11 +152,20 @@ def _botocore_session(session: Any) -> Any:
     return getattr(session, "_session", session)
 
 
+def _config_file_of(session: Any) -> Optional[str]:
+    """The config file botocore reads for ``session``, expanded as botocore expands it (its
+    default is the literal ``~/.aws/config``)."""
+    path = session.get_config_variable("config_file")
+    if not path:
+        return None
+    return os.path.expanduser(os.path.expandvars(str(path)))
+
+
 def _login_provider_for(session: Any, profile_name: str) -> LoginProvider:
     return LoginProvider(
         load_config=lambda: session.full_config,
         profile_name=profile_name,
-        config_file=session.get_config_variable("config_file"),
+        config_file=_config_file_of(session),
     )
 
 

@@ -154,3 +154,14 @@ def test_sixteen_threads_sharing_a_client_at_expiry_make_one_refresh(aws_home: A
     assert not errors, errors
     assert results == ["arn:aws:iam::111122223333:user/alice"] * 16
     assert mock.refresh_calls() == 1
+
+
+def test_default_config_location_under_home(logged_in: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without AWS_CONFIG_FILE botocore reads its literal default "~/.aws/config".
+    aws_dir = logged_in.root / ".aws"
+    aws_dir.mkdir()
+    (aws_dir / "config").write_text(logged_in.config_file.read_text())
+    logged_in.config_file.unlink()
+    monkeypatch.delenv("AWS_CONFIG_FILE")
+    session = aws_login.boto3_session(profile_name="dev")
+    assert session.client("sts").get_caller_identity()["Account"] == "111122223333"
