@@ -203,3 +203,16 @@ def test_a_forked_child_can_refresh_after_the_parent_did(logged_in: Any) -> None
     logged_in.expire_cache(seconds_left=-30)
     assert aws_login.get_credentials("dev").access_key not in (parent.access_key, child_key)
     assert logged_in.mock.refresh_calls() == 3
+
+
+def test_default_locations_under_home(aws_home: Any, start_mock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS_CONFIG_FILE, no AWS_LOGIN_CACHE_DIRECTORY: ~/.aws/config and ~/.aws/login/cache."""
+    monkeypatch.delenv("AWS_CONFIG_FILE")
+    monkeypatch.delenv("AWS_LOGIN_CACHE_DIRECTORY")
+    aws_home.config_file = aws_home.root / ".aws" / "config"
+    aws_home.cache_dir = aws_home.root / ".aws" / "login" / "cache"
+    aws_home.use_mock(start_mock("--auto-approve", "alice"))
+    path = aws_home.login("dev")
+    assert path.parent == aws_home.cache_dir
+    assert "login_session" in aws_home.config_file.read_text()
+    assert aws_login.get_credentials("dev").access_key == json.loads(path.read_text())["accessToken"]["accessKeyId"]
