@@ -5,6 +5,7 @@
 //!   no boto3): the package imports and `mypy` sees its types.
 //! - `.work/py-old`: boto3 1.40.76, the last release that cannot read login sessions.
 //! - `.work/py-new`: current boto3 + `botocore[crt]`, which has its own login provider.
+//! - `.work/py-nocrt`: current boto3 without awscrt, whose login provider cannot sign.
 //! - `.work/py-3.9`, `.work/py-3.13`: pyenv's oldest/newest CPython, boto3-free suite.
 //!
 //! Every test venv is created anew each run with one plain `pip install <pins> <wheel>`.
@@ -20,6 +21,8 @@ use crate::util::{self, root, run, work_dir};
 /// Test-only dependencies of each venv besides the wheel (pinned like xtask/src/peers.rs).
 const OLD_VENV: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
 const NEW_VENV: &[&str] = &["boto3==1.44.5", "botocore[crt]==1.44.5", "pytest==9.2.0"];
+/// Current boto3 without the `crt` extra: botocore's login provider cannot sign there.
+const NOCRT_VENV: &[&str] = &["boto3==1.44.5", "pytest==9.2.0"];
 const CLEAN_VENV_TOOLS: &[&str] = &["mypy==2.4.1"];
 /// pytest 9 needs Python >= 3.10; 8.4 still runs on 3.9.
 const OTHER_PYTHON_PYTEST: &str = "pytest==8.4.2";
@@ -50,14 +53,16 @@ pub fn test(peers: &Peers) -> Result<(), String> {
             failures.push(format!("{name}: {e}"));
         }
     }
-    for (name, requirements, suites) in [
-        ("py-old", OLD_VENV, ["tests/common", "tests/old"]),
-        ("py-new", NEW_VENV, ["tests/common", "tests/new"]),
-    ] {
+    let suites: [(&str, &[&str], &[&str]); 3] = [
+        ("py-old", OLD_VENV, &["tests/common", "tests/old"]),
+        ("py-nocrt", NOCRT_VENV, &["tests/nocrt"]),
+        ("py-new", NEW_VENV, &["tests/common", "tests/new"]),
+    ];
+    for (name, requirements, suites) in suites {
         let mut with_wheel = requirements.to_vec();
         with_wheel.push(wheel_arg);
         let python = fresh_venv(name, &with_wheel)?;
-        if let Err(e) = pytest(&python, &crate_dir, &binaries, &suites) {
+        if let Err(e) = pytest(&python, &crate_dir, &binaries, suites) {
             failures.push(format!("{name}: {e}"));
         }
     }

@@ -52,7 +52,8 @@ def install(session: Any = None) -> bool:
     profile resolve through AssumeRole with the login credentials.
 
     Returns True when the provider was added, False when nothing was done because botocore
-    already has a login provider (>= 1.41) or this session already has ours.
+    already resolves login sessions (>= 1.41 with ``botocore[crt]``) or this session already has
+    ours. On botocore >= 1.41 without awscrt, whose own provider cannot sign, ours replaces it.
     """
     from . import provider
 

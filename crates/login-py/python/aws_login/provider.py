@@ -2,8 +2,9 @@
 
 botocore >= 1.41 ships its own ``LoginProvider`` and places it in the profile providers after the
 shared credentials file and before ``credential_process``. This module puts ours at the same place
-in older versions, and teaches their AssumeRole provider to use it for a ``source_profile``, so
-``role_arn`` + ``source_profile = <login profile>`` chains resolve as they do on botocore >= 1.41.
+in older versions (and in place of botocore's when awscrt is missing, which that one needs), and
+teaches their AssumeRole provider to use it for a ``source_profile``, so ``role_arn`` +
+``source_profile = <login profile>`` chains resolve as they do on botocore >= 1.41.
 
 Every credential comes from :func:`aws_login.get_credentials` (Rust, login-io); this module only
 adapts it to botocore's provider and error types.
@@ -35,8 +36,12 @@ _INSTALLED_MARK = "_aws_login_installed"
 
 
 def botocore_has_login_provider() -> bool:
-    """True on botocore >= 1.41, which resolves login sessions itself."""
-    return hasattr(botocore.credentials, "LoginProvider")
+    """True on botocore >= 1.41 with awscrt (``botocore[crt]``), which resolves login sessions
+    itself. Without awscrt its provider only raises MissingDependencyException, so ours is used."""
+    return (
+        hasattr(botocore.credentials, "LoginProvider")
+        and getattr(botocore.credentials, "EC", None) is not None
+    )
 
 
 def _botocore_error_types() -> Dict[type, Any]:
@@ -169,17 +174,28 @@ def _login_provider_for(session: Any, profile_name: str) -> LoginProvider:
     )
 
 
-def _has_provider(resolver: Any, method: str) -> bool:
-    return any(getattr(p, "METHOD", None) == method for p in getattr(resolver, "providers", []))
+def _place(chain: List[Any], provider: LoginProvider) -> None:
+    """Puts ``provider`` where botocore >= 1.41 has its login provider: in its place when the
+    chain has one (botocore without awscrt), else right before ``credential_process``."""
+    methods = [getattr(p, "METHOD", None) for p in chain]
+    if METHOD in methods:
+        index = methods.index(METHOD)
+        if not isinstance(chain[index], LoginProvider):
+            chain[index] = provider
+    elif _PROVIDER_AFTER_LOGIN in methods:
+        chain.insert(methods.index(_PROVIDER_AFTER_LOGIN), provider)
+    else:
+        # A customised chain without credential_process: keep its order, go last.
+        chain.append(provider)
 
 
 def _add_to_resolver(session: Any, resolver: Any) -> Any:
     """Puts a LoginProvider into ``resolver`` (the session's chain) and into the chains its
     AssumeRole provider builds for ``source_profile``."""
-    if resolver is None or _has_provider(resolver, METHOD):
+    if resolver is None or any(isinstance(p, LoginProvider) for p in resolver.providers):
         return resolver
     profile_name = session.get_config_variable("profile") or "default"
-    _insert(resolver, _login_provider_for(session, profile_name))
+    _place(resolver.providers, _login_provider_for(session, profile_name))
     try:
         assume_role = resolver.get_provider("assume-role")
     except botocore.exceptions.UnknownCredentialError:
@@ -190,8 +206,7 @@ def _add_to_resolver(session: Any, resolver: Any) -> Any:
 
         def providers(profile_name: str, disable_env_vars: bool = False) -> List[Any]:
             chain = list(original_providers(profile_name=profile_name, disable_env_vars=disable_env_vars))
-            if not any(getattr(p, "METHOD", None) == METHOD for p in chain):
-                _insert_into_list(chain, _login_provider_for(session, profile_name))
+            _place(chain, _login_provider_for(session, profile_name))
             return chain
 
         builder.providers = providers
@@ -202,29 +217,19 @@ def _add_to_resolver(session: Any, resolver: Any) -> Any:
     return resolver
 
 
-def _insert(resolver: Any, provider: LoginProvider) -> None:
-    try:
-        resolver.insert_before(_PROVIDER_AFTER_LOGIN, provider)
-    except botocore.exceptions.UnknownCredentialError:
-        # A customised chain without credential_process: keep order, go last.
-        resolver.providers.append(provider)
-
-
-def _insert_into_list(chain: List[Any], provider: LoginProvider) -> None:
-    methods = [getattr(p, "METHOD", None) for p in chain]
-    if _PROVIDER_AFTER_LOGIN in methods:
-        chain.insert(methods.index(_PROVIDER_AFTER_LOGIN), provider)
-    else:
-        chain.append(provider)
-
-
 def install(session: Any = None) -> bool:
     if botocore_has_login_provider():
         logger.debug(
             "aws_login.install: botocore %s resolves login sessions itself; nothing to do",
-            botocore.__version__ if hasattr(botocore, "__version__") else "?",
+            botocore.__version__,
         )
         return False
+    if hasattr(botocore.credentials, "LoginProvider"):
+        logger.debug(
+            "aws_login.install: botocore %s has a login provider but not awscrt; "
+            "replacing it with aws_login's",
+            botocore.__version__,
+        )
     botocore_session = _botocore_session(session)
     if getattr(botocore_session, _INSTALLED_MARK, False):
         logger.debug("aws_login.install: this session already has the login provider")
