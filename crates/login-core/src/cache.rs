@@ -63,6 +63,20 @@ pub enum CacheError {
     InvalidDpopKey(DpopKeyError),
 }
 
+impl CacheError {
+    /// The variant's stable name: what the shared fixtures and the Python and Node bindings
+    /// report as the error kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotJson(_) => "NotJson",
+            Self::NotAnObject => "NotAnObject",
+            Self::MissingFields(_) => "MissingFields",
+            Self::InvalidField { .. } => "InvalidField",
+            Self::InvalidDpopKey(_) => "InvalidDpopKey",
+        }
+    }
+}
+
 /// Which spelling of the id token field the entry was read with, so a
 /// rewrite keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

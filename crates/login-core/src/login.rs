@@ -183,6 +183,20 @@ pub enum CallbackError {
     DuplicateParameter(&'static str),
 }
 
+impl CallbackError {
+    /// The variant's stable name: what the shared fixtures and the Python and Node bindings
+    /// report as the error kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Denied { .. } => "Denied",
+            Self::StateMismatch => "StateMismatch",
+            Self::MissingCode => "MissingCode",
+            Self::MissingState => "MissingState",
+            Self::DuplicateParameter(_) => "DuplicateParameter",
+        }
+    }
+}
+
 /// Reads the loopback callback's query (`code=…&state=…` or
 /// `error=…&error_description=…`). Accepts the bare query, `?query`, a path
 /// with query or a full URL.
@@ -265,6 +279,21 @@ pub enum RemoteCodeError {
     StateMismatch,
 }
 
+impl RemoteCodeError {
+    /// The variant's stable name: what the shared fixtures and the Python and Node bindings
+    /// report as the error kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Empty => "Empty",
+            Self::NotBase64 => "NotBase64",
+            Self::NotACode => "NotACode",
+            Self::MissingCode => "MissingCode",
+            Self::MissingState => "MissingState",
+            Self::StateMismatch => "StateMismatch",
+        }
+    }
+}
+
 /// Decodes the remote flow's pasted code: standard base64 of
 /// `state=…&code=…`. Whitespace anywhere (terminal line wraps) is ignored;
 /// missing padding and the URL-safe alphabet are tolerated.
@@ -335,6 +364,18 @@ pub enum IdTokenError {
         /// What is wrong.
         reason: &'static str,
     },
+}
+
+impl IdTokenError {
+    /// The variant's stable name: what the shared fixtures and the Python and Node bindings
+    /// report as the error kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "Malformed",
+            Self::MissingSub => "MissingSub",
+            Self::InvalidArn { .. } => "InvalidArn",
+        }
+    }
 }
 
 /// The claims of a JWT, decoded without verifying the signature.

@@ -195,6 +195,26 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// The variant's stable name: what the shared fixtures and the Python and Node bindings
+    /// report as the error kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest { .. } => "InvalidRequest",
+            Self::TokenExpired { .. } => "TokenExpired",
+            Self::AuthCodeExpired { .. } => "AuthCodeExpired",
+            Self::UserCredentialsChanged { .. } => "UserCredentialsChanged",
+            Self::InsufficientPermissions { .. } => "InsufficientPermissions",
+            Self::Throttled { .. } => "Throttled",
+            Self::ServerError { .. } => "ServerError",
+            Self::UnexpectedStatus { .. } => "UnexpectedStatus",
+            Self::NotJson { .. } => "NotJson",
+            Self::MissingField(_) => "MissingField",
+            Self::InvalidField { .. } => "InvalidField",
+        }
+    }
+}
+
+impl TokenError {
     /// Worth retrying with backoff (throttling, service faults).
     pub fn is_retryable(&self) -> bool {
         match self {

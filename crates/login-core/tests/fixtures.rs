@@ -58,68 +58,6 @@ fn fake_jwt(claims: &Value) -> String {
     )
 }
 
-// ---------------------------------------------------------------- error names
-
-fn token_error_kind(e: &TokenError) -> &'static str {
-    match e {
-        TokenError::InvalidRequest { .. } => "InvalidRequest",
-        TokenError::TokenExpired { .. } => "TokenExpired",
-        TokenError::AuthCodeExpired { .. } => "AuthCodeExpired",
-        TokenError::UserCredentialsChanged { .. } => "UserCredentialsChanged",
-        TokenError::InsufficientPermissions { .. } => "InsufficientPermissions",
-        TokenError::Throttled { .. } => "Throttled",
-        TokenError::ServerError { .. } => "ServerError",
-        TokenError::UnexpectedStatus { .. } => "UnexpectedStatus",
-        TokenError::NotJson { .. } => "NotJson",
-        TokenError::MissingField(_) => "MissingField",
-        TokenError::InvalidField { .. } => "InvalidField",
-        _ => "Other",
-    }
-}
-
-fn cache_error_kind(e: &CacheError) -> &'static str {
-    match e {
-        CacheError::NotJson(_) => "NotJson",
-        CacheError::NotAnObject => "NotAnObject",
-        CacheError::MissingFields(_) => "MissingFields",
-        CacheError::InvalidField { .. } => "InvalidField",
-        CacheError::InvalidDpopKey(_) => "InvalidDpopKey",
-        _ => "Other",
-    }
-}
-
-fn callback_error_kind(e: &CallbackError) -> &'static str {
-    match e {
-        CallbackError::Denied { .. } => "Denied",
-        CallbackError::StateMismatch => "StateMismatch",
-        CallbackError::MissingCode => "MissingCode",
-        CallbackError::MissingState => "MissingState",
-        CallbackError::DuplicateParameter(_) => "DuplicateParameter",
-        _ => "Other",
-    }
-}
-
-fn remote_error_kind(e: &RemoteCodeError) -> &'static str {
-    match e {
-        RemoteCodeError::Empty => "Empty",
-        RemoteCodeError::NotBase64 => "NotBase64",
-        RemoteCodeError::NotACode => "NotACode",
-        RemoteCodeError::MissingCode => "MissingCode",
-        RemoteCodeError::MissingState => "MissingState",
-        RemoteCodeError::StateMismatch => "StateMismatch",
-        _ => "Other",
-    }
-}
-
-fn id_error_kind(e: &IdTokenError) -> &'static str {
-    match e {
-        IdTokenError::Malformed(_) => "Malformed",
-        IdTokenError::MissingSub => "MissingSub",
-        IdTokenError::InvalidArn { .. } => "InvalidArn",
-        _ => "Other",
-    }
-}
-
 // ---------------------------------------------------------------- checks
 
 #[test]
@@ -293,12 +231,7 @@ fn token_response_vectors() {
             }
             Err(e) => {
                 assert_eq!(s(&expect["kind"]), "error", "{}: {e}", case["name"]);
-                assert_eq!(
-                    token_error_kind(&e),
-                    s(&expect["error"]),
-                    "{}",
-                    case["name"]
-                );
+                assert_eq!(e.kind(), s(&expect["error"]), "{}", case["name"]);
                 assert_eq!(
                     e.is_retryable(),
                     expect["retryable"].as_bool().unwrap(),
@@ -389,12 +322,7 @@ fn cache_vectors() {
     }
     for case in v["invalid"].as_array().unwrap() {
         let err = CacheEntry::from_json(read_text(s(&case["file"])).as_bytes()).unwrap_err();
-        assert_eq!(
-            cache_error_kind(&err),
-            s(&case["error"]),
-            "{}: {err}",
-            case["file"]
-        );
+        assert_eq!(err.kind(), s(&case["error"]), "{}: {err}", case["file"]);
         if let Some(fields) = case["missingFields"].as_array() {
             let CacheError::MissingFields(got) = &err else {
                 unreachable!()
@@ -553,21 +481,13 @@ fn callback_vectors() {
     for case in v["callbacks"].as_array().unwrap() {
         match login_core::parse_callback(s(&case["query"]), state) {
             Ok(code) => assert_eq!(Some(code.code.expose()), case["code"].as_str(), "{case}"),
-            Err(e) => assert_eq!(
-                Some(callback_error_kind(&e)),
-                case["error"].as_str(),
-                "{case}"
-            ),
+            Err(e) => assert_eq!(Some(e.kind()), case["error"].as_str(), "{case}"),
         }
     }
     for case in v["remoteCodes"].as_array().unwrap() {
         match login_core::decode_remote_code(s(&case["pasted"]), state) {
             Ok(code) => assert_eq!(Some(code.code.expose()), case["code"].as_str(), "{case}"),
-            Err(e) => assert_eq!(
-                Some(remote_error_kind(&e)),
-                case["error"].as_str(),
-                "{case}"
-            ),
+            Err(e) => assert_eq!(Some(e.kind()), case["error"].as_str(), "{case}"),
         }
     }
 }
@@ -590,11 +510,7 @@ fn id_token_vectors() {
                     "{case}"
                 );
             }
-            Err(e) => assert_eq!(
-                Some(id_error_kind(&e)),
-                case["error"].as_str(),
-                "{case}: {e}"
-            ),
+            Err(e) => assert_eq!(Some(e.kind()), case["error"].as_str(), "{case}: {e}"),
         }
     }
 }

@@ -7,9 +7,8 @@
 use login_core::timefmt::parse_timestamp;
 use login_core::{
     authorize_url, cache_file_name, decode_remote_code, is_login_cache_entry, parse_callback,
-    parse_token_response, CacheEntry, CacheError, CallbackError, CodeVerifier, Credentials,
-    DpopKey, DpopProof, Endpoint, ExportFormat, HttpResponse, IdTokenError, LoginSession,
-    OffsetDateTime, Refresh, RefreshPlan, RemoteCodeError, SecretString, TokenError,
+    parse_token_response, CacheEntry, CodeVerifier, Credentials, DpopKey, DpopProof, Endpoint,
+    ExportFormat, HttpResponse, LoginSession, OffsetDateTime, Refresh, RefreshPlan, SecretString,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -30,66 +29,6 @@ fn fail(env: &Env, kind: &str, message: impl ToString) -> Error {
 fn timestamp(env: &Env, text: &str) -> Result<OffsetDateTime> {
     parse_timestamp(text)
         .ok_or_else(|| fail(env, "BadTimestamp", format!("not a timestamp: {text}")))
-}
-
-fn cache_error_kind(e: &CacheError) -> &'static str {
-    match e {
-        CacheError::NotJson(_) => "NotJson",
-        CacheError::NotAnObject => "NotAnObject",
-        CacheError::MissingFields(_) => "MissingFields",
-        CacheError::InvalidField { .. } => "InvalidField",
-        CacheError::InvalidDpopKey(_) => "InvalidDpopKey",
-        _ => "Other",
-    }
-}
-
-fn token_error_kind(e: &TokenError) -> &'static str {
-    match e {
-        TokenError::InvalidRequest { .. } => "InvalidRequest",
-        TokenError::TokenExpired { .. } => "TokenExpired",
-        TokenError::AuthCodeExpired { .. } => "AuthCodeExpired",
-        TokenError::UserCredentialsChanged { .. } => "UserCredentialsChanged",
-        TokenError::InsufficientPermissions { .. } => "InsufficientPermissions",
-        TokenError::Throttled { .. } => "Throttled",
-        TokenError::ServerError { .. } => "ServerError",
-        TokenError::UnexpectedStatus { .. } => "UnexpectedStatus",
-        TokenError::NotJson { .. } => "NotJson",
-        TokenError::MissingField(_) => "MissingField",
-        TokenError::InvalidField { .. } => "InvalidField",
-        _ => "Other",
-    }
-}
-
-fn callback_error_kind(e: &CallbackError) -> &'static str {
-    match e {
-        CallbackError::Denied { .. } => "Denied",
-        CallbackError::StateMismatch => "StateMismatch",
-        CallbackError::MissingCode => "MissingCode",
-        CallbackError::MissingState => "MissingState",
-        CallbackError::DuplicateParameter(_) => "DuplicateParameter",
-        _ => "Other",
-    }
-}
-
-fn remote_error_kind(e: &RemoteCodeError) -> &'static str {
-    match e {
-        RemoteCodeError::Empty => "Empty",
-        RemoteCodeError::NotBase64 => "NotBase64",
-        RemoteCodeError::NotACode => "NotACode",
-        RemoteCodeError::MissingCode => "MissingCode",
-        RemoteCodeError::MissingState => "MissingState",
-        RemoteCodeError::StateMismatch => "StateMismatch",
-        _ => "Other",
-    }
-}
-
-fn id_error_kind(e: &IdTokenError) -> &'static str {
-    match e {
-        IdTokenError::Malformed(_) => "Malformed",
-        IdTokenError::MissingSub => "MissingSub",
-        IdTokenError::InvalidArn { .. } => "InvalidArn",
-        _ => "Other",
-    }
 }
 
 /// `code_challenge` of a PKCE verifier: base64url(SHA-256(verifier)) without padding.
@@ -253,7 +192,7 @@ impl std::fmt::Debug for CacheEntryInfo {
 }
 
 fn cache_entry(env: &Env, data: &[u8]) -> Result<CacheEntry> {
-    CacheEntry::from_json(data).map_err(|e| fail(env, cache_error_kind(&e), &e))
+    CacheEntry::from_json(data).map_err(|e| fail(env, e.kind(), &e))
 }
 
 /// Reads a cache file's bytes; throws (`code` `NotJson`, `MissingFields`, …) with a message that
@@ -264,7 +203,7 @@ pub fn parse_cache_entry(env: &Env, data: Buffer) -> Result<CacheEntryInfo> {
     let credentials = entry.credentials();
     let thumbprint = entry
         .dpop_key()
-        .map_err(|e| fail(env, cache_error_kind(&e), &e))?
+        .map_err(|e| fail(env, e.kind(), &e))?
         .thumbprint();
     Ok(CacheEntryInfo {
         access_key_id: credentials.access_key_id.clone(),
@@ -301,8 +240,8 @@ pub fn apply_refresh(
     now: String,
 ) -> Result<String> {
     let now = timestamp(env, &now)?;
-    let planned = Refresh::plan(cache_entry(env, &data)?, now)
-        .map_err(|e| fail(env, cache_error_kind(&e), &e))?;
+    let planned =
+        Refresh::plan(cache_entry(env, &data)?, now).map_err(|e| fail(env, e.kind(), &e))?;
     let pending = match planned {
         Refresh::Send(pending) => pending,
         Refresh::Fresh(_) => {
@@ -316,7 +255,7 @@ pub fn apply_refresh(
     let response = HttpResponse::new(200, vec![], response_body);
     let done = pending
         .on_response(&response, now)
-        .map_err(|e| fail(env, token_error_kind(&e), &e))?;
+        .map_err(|e| fail(env, e.kind(), &e))?;
     Ok(done.entry.to_json())
 }
 
@@ -425,7 +364,7 @@ pub fn parse_token_reply(status: u16, headers: Vec<Vec<String>>, body: String) -
         }
         Err(e) => {
             reply.kind = "error".into();
-            reply.error = Some(token_error_kind(&e).into());
+            reply.error = Some(e.kind().into());
             reply.retryable = Some(e.is_retryable());
             reply.needs_login = Some(e.needs_login());
             reply.code = e.code().map(str::to_owned);
@@ -440,7 +379,7 @@ pub fn parse_token_reply(status: u16, headers: Vec<Vec<String>>, body: String) -
 pub fn callback_code(env: &Env, query: String, expected_state: String) -> Result<String> {
     parse_callback(&query, &expected_state)
         .map(|c| c.code.expose().to_owned())
-        .map_err(|e| fail(env, callback_error_kind(&e), &e))
+        .map_err(|e| fail(env, e.kind(), &e))
 }
 
 /// The authorization code of a pasted remote-flow code, checked against the expected state.
@@ -448,7 +387,7 @@ pub fn callback_code(env: &Env, query: String, expected_state: String) -> Result
 pub fn remote_code(env: &Env, pasted: String, expected_state: String) -> Result<String> {
     decode_remote_code(&pasted, &expected_state)
         .map(|c| c.code.expose().to_owned())
-        .map_err(|e| fail(env, remote_error_kind(&e), &e))
+        .map_err(|e| fail(env, e.kind(), &e))
 }
 
 /// The login session an id token's `sub` names.
@@ -464,8 +403,7 @@ pub struct LoginSessionInfo {
 
 #[napi(namespace = "protocol")]
 pub fn login_session_of_id_token(env: &Env, id_token: String) -> Result<LoginSessionInfo> {
-    let session =
-        LoginSession::from_id_token(&id_token).map_err(|e| fail(env, id_error_kind(&e), &e))?;
+    let session = LoginSession::from_id_token(&id_token).map_err(|e| fail(env, e.kind(), &e))?;
     Ok(LoginSessionInfo {
         arn: session.arn().to_owned(),
         partition: session.partition().to_owned(),

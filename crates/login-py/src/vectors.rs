@@ -6,10 +6,9 @@
 use login_core::timefmt::parse_timestamp;
 use login_core::{
     authorize_url, cache_file_name, decode_remote_code, is_login_cache_entry, parse_callback,
-    parse_token_response, CacheEntry, CacheError, CallbackError, CodeVerifier, ConfigFile,
-    Credentials, DpopKey, DpopProof, Endpoint, ExportFormat, HttpResponse, IdTokenError,
-    LoginSession, OffsetDateTime, Refresh, RefreshPlan, RemoteCodeError, SecretString, SectionId,
-    TokenError, TokenRequest,
+    parse_token_response, CacheEntry, CacheError, CodeVerifier, ConfigFile, Credentials, DpopKey,
+    DpopProof, Endpoint, ExportFormat, HttpResponse, LoginSession, OffsetDateTime, Refresh,
+    RefreshPlan, SecretString, SectionId, TokenRequest,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -24,68 +23,8 @@ fn timestamp(text: &str) -> PyResult<OffsetDateTime> {
         .ok_or_else(|| value_error("BadTimestamp", format!("not a timestamp: {text}")))
 }
 
-fn cache_error_kind(e: &CacheError) -> &'static str {
-    match e {
-        CacheError::NotJson(_) => "NotJson",
-        CacheError::NotAnObject => "NotAnObject",
-        CacheError::MissingFields(_) => "MissingFields",
-        CacheError::InvalidField { .. } => "InvalidField",
-        CacheError::InvalidDpopKey(_) => "InvalidDpopKey",
-        _ => "Other",
-    }
-}
-
 fn cache_error(e: &CacheError) -> PyErr {
-    value_error(cache_error_kind(e), e)
-}
-
-fn token_error_kind(e: &TokenError) -> &'static str {
-    match e {
-        TokenError::InvalidRequest { .. } => "InvalidRequest",
-        TokenError::TokenExpired { .. } => "TokenExpired",
-        TokenError::AuthCodeExpired { .. } => "AuthCodeExpired",
-        TokenError::UserCredentialsChanged { .. } => "UserCredentialsChanged",
-        TokenError::InsufficientPermissions { .. } => "InsufficientPermissions",
-        TokenError::Throttled { .. } => "Throttled",
-        TokenError::ServerError { .. } => "ServerError",
-        TokenError::UnexpectedStatus { .. } => "UnexpectedStatus",
-        TokenError::NotJson { .. } => "NotJson",
-        TokenError::MissingField(_) => "MissingField",
-        TokenError::InvalidField { .. } => "InvalidField",
-        _ => "Other",
-    }
-}
-
-fn callback_error_kind(e: &CallbackError) -> &'static str {
-    match e {
-        CallbackError::Denied { .. } => "Denied",
-        CallbackError::StateMismatch => "StateMismatch",
-        CallbackError::MissingCode => "MissingCode",
-        CallbackError::MissingState => "MissingState",
-        CallbackError::DuplicateParameter(_) => "DuplicateParameter",
-        _ => "Other",
-    }
-}
-
-fn remote_error_kind(e: &RemoteCodeError) -> &'static str {
-    match e {
-        RemoteCodeError::Empty => "Empty",
-        RemoteCodeError::NotBase64 => "NotBase64",
-        RemoteCodeError::NotACode => "NotACode",
-        RemoteCodeError::MissingCode => "MissingCode",
-        RemoteCodeError::MissingState => "MissingState",
-        RemoteCodeError::StateMismatch => "StateMismatch",
-        _ => "Other",
-    }
-}
-
-fn id_error_kind(e: &IdTokenError) -> &'static str {
-    match e {
-        IdTokenError::Malformed(_) => "Malformed",
-        IdTokenError::MissingSub => "MissingSub",
-        IdTokenError::InvalidArn { .. } => "InvalidArn",
-        _ => "Other",
-    }
+    value_error(e.kind(), e)
 }
 
 /// `code_challenge` of a PKCE verifier (ValueError for a verifier the service would refuse).
@@ -246,7 +185,7 @@ fn apply_refresh(data: &[u8], response_body: &str, now: &str) -> PyResult<String
     let response = HttpResponse::new(200, vec![], response_body.to_owned());
     let done = pending
         .on_response(&response, now)
-        .map_err(|e| value_error(token_error_kind(&e), &e))?;
+        .map_err(|e| value_error(e.kind(), &e))?;
     Ok(done.entry.to_json())
 }
 
@@ -302,7 +241,7 @@ fn parse_token_reply<'py>(
         }
         Err(e) => {
             out.set_item("kind", "error")?;
-            out.set_item("error", token_error_kind(&e))?;
+            out.set_item("error", e.kind())?;
             out.set_item("retryable", e.is_retryable())?;
             out.set_item("needsLogin", e.needs_login())?;
             out.set_item("code", e.code())?;
@@ -317,7 +256,7 @@ fn parse_token_reply<'py>(
 fn callback_code(query: &str, expected_state: &str) -> PyResult<String> {
     parse_callback(query, expected_state)
         .map(|c| c.code.expose().to_owned())
-        .map_err(|e| value_error(callback_error_kind(&e), &e))
+        .map_err(|e| value_error(e.kind(), &e))
 }
 
 /// The authorization code from a pasted remote-flow code.
@@ -325,14 +264,13 @@ fn callback_code(query: &str, expected_state: &str) -> PyResult<String> {
 fn remote_code(pasted: &str, expected_state: &str) -> PyResult<String> {
     decode_remote_code(pasted, expected_state)
         .map(|c| c.code.expose().to_owned())
-        .map_err(|e| value_error(remote_error_kind(&e), &e))
+        .map_err(|e| value_error(e.kind(), &e))
 }
 
 /// The login session named by an id token's `sub`.
 #[pyfunction]
 fn login_session_of_id_token<'py>(py: Python<'py>, id_token: &str) -> PyResult<Bound<'py, PyDict>> {
-    let session =
-        LoginSession::from_id_token(id_token).map_err(|e| value_error(id_error_kind(&e), &e))?;
+    let session = LoginSession::from_id_token(id_token).map_err(|e| value_error(e.kind(), &e))?;
     let out = PyDict::new(py);
     out.set_item("arn", session.arn())?;
     out.set_item("partition", session.partition())?;
