@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("usage: cargo xtask <demo|test|bench|setup>");
             eprintln!("  demo   full browser login against signin-mock, then a real SDK call");
-            eprintln!("  test   every suite (fmt, clippy, Rust, Python, Node, end to end)");
+            eprintln!("  test   every suite, or those named: {}", SUITES.join(" "));
             eprintln!("  bench  speed and memory against botocore and the JS SDK");
             eprintln!(
                 "  setup  install Debian packages, Python venvs and npm peers the suites use"
@@ -53,19 +53,40 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs every suite and keeps going after a failure, so one run shows everything that is red.
+/// Suites in the order `cargo xtask test` runs them; `mixed` needs what `python` and `node` built.
+const SUITES: &[&str] = &[
+    "fmt", "clippy", "rust", "fixtures", "python", "node", "mixed",
+];
+
+/// Runs every suite (or the ones named: `cargo xtask test python node`) and keeps going after a
+/// failure, so one run shows everything that is red. `--no-lint` leaves out fmt and clippy.
 fn test(args: &[String]) -> Result<(), String> {
-    let quick = args.iter().any(|a| a == "--no-lint");
-    let peers = peers::setup()?;
-    let mut suites: Vec<(&str, Result<(), String>)> = Vec::new();
-    if !quick {
-        suites.push((
-            "cargo fmt",
-            util::run(util::cargo().args(["fmt", "--all", "--check"])),
+    let no_lint = args.iter().any(|a| a == "--no-lint");
+    let named: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if let Some(unknown) = named.iter().find(|n| !SUITES.contains(n)) {
+        return Err(format!(
+            "no suite named {unknown:?}; suites: {}",
+            SUITES.join(", ")
         ));
-        suites.push((
-            "cargo clippy",
-            util::run(util::cargo().args([
+    }
+    let selected = SUITES.iter().copied().filter(|suite| {
+        if named.is_empty() {
+            !(no_lint && matches!(*suite, "fmt" | "clippy"))
+        } else {
+            named.contains(suite)
+        }
+    });
+
+    let peers = peers::setup()?;
+    let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
+    for suite in selected {
+        let result = match suite {
+            "fmt" => util::run(util::cargo().args(["fmt", "--all", "--check"])),
+            "clippy" => util::run(util::cargo().args([
                 "clippy",
                 "--workspace",
                 "--all-targets",
@@ -73,24 +94,25 @@ fn test(args: &[String]) -> Result<(), String> {
                 "-D",
                 "warnings",
             ])),
-        ));
+            "rust" => {
+                util::run(peers.apply(util::cargo().args(["test", "--workspace", "--all-targets"])))
+            }
+            "fixtures" => fixtures_against_peers(&peers),
+            "python" => py::test(&peers),
+            "node" => node::test(&peers),
+            "mixed" => mixed::test(&peers),
+            _ => unreachable!("SUITES and this match list the same names"),
+        };
+        results.push((suite, result));
     }
-    suites.push((
-        "cargo test",
-        util::run(peers.apply(util::cargo().args(["test", "--workspace", "--all-targets"]))),
-    ));
-    suites.push(("fixtures vs peers", fixtures_against_peers(&peers)));
-    suites.push(("python", py::test(&peers)));
-    suites.push(("node", node::test(&peers)));
-    suites.push(("mixed CLI + Python + Node", mixed::test(&peers)));
 
-    let failed: Vec<&str> = suites
+    let failed: Vec<&str> = results
         .iter()
         .filter(|(_, r)| r.is_err())
         .map(|(n, _)| *n)
         .collect();
     eprintln!();
-    for (name, result) in &suites {
+    for (name, result) in &results {
         match result {
             Ok(()) => eprintln!("  ok      {name}"),
             Err(e) => eprintln!("  FAILED  {name}: {e}"),
@@ -98,7 +120,7 @@ fn test(args: &[String]) -> Result<(), String> {
     }
     println!(
         "suites: {} passed, {} failed",
-        suites.len() - failed.len(),
+        results.len() - failed.len(),
         failed.len()
     );
     if failed.is_empty() {
