@@ -34,17 +34,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
 
-    util::run(util::cargo().args(["build", "--release", "-p", "login-cli", "-p", "signin-mock"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| util::root().join("target"));
-    let target = if target.is_absolute() {
-        target
-    } else {
-        util::root().join(target)
-    };
-    let aws_login = target.join("release/aws-login");
-    let mock_bin = target.join("release/signin-mock");
+    let util::Binaries {
+        aws_login,
+        signin_mock: mock_bin,
+    } = util::build_binaries(true)?;
 
     let dir = work_dir().join("bench");
     let _ = std::fs::remove_dir_all(&dir);

@@ -58,7 +58,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     step("Building aws-login and signin-mock (debug build)");
     util::run(util::cargo().args(["build", "-q", "-p", "login-cli", "-p", "signin-mock"]))?;
-    let target = target_dir();
+    let target = util::target_dir();
     let aws_login = target.join("debug").join(exe("aws-login"));
     let signin_mock = target.join("debug").join(exe("signin-mock"));
 
@@ -215,12 +215,6 @@ fn run_shown(command: &mut Command) -> Result<(), String> {
 
 fn exe(name: &str) -> String {
     format!("{name}{}", std::env::consts::EXE_SUFFIX)
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
 }
 
 /// The throw-away HOME with its config file and cache directory.

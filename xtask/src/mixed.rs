@@ -20,7 +20,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::peers::Peers;
-use crate::util::{self, root, work_dir};
+use crate::util::{self, build_binaries, work_dir};
 
 /// Racers per implementation.
 const PER_KIND: usize = 10;
@@ -52,7 +52,7 @@ pub fn test(_peers: &Peers) -> Result<(), String> {
             node_project.display()
         ));
     }
-    let binaries = build_binaries()?;
+    let binaries = build_binaries(false)?;
 
     let dir = work_dir().join("mixed");
     let _ = std::fs::remove_dir_all(&dir);
@@ -165,29 +165,6 @@ pub fn test(_peers: &Peers) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-struct Binaries {
-    signin_mock: PathBuf,
-    aws_login: PathBuf,
-}
-
-/// The same debug binaries the Python and Node suites drive (a no-op build after them).
-fn build_binaries() -> Result<Binaries, String> {
-    util::run(util::cargo().args(["build", "-p", "signin-mock", "-p", "login-cli", "--bins"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let debug = if target.is_absolute() {
-        target
-    } else {
-        root().join(target)
-    }
-    .join("debug");
-    Ok(Binaries {
-        signin_mock: debug.join("signin-mock"),
-        aws_login: debug.join("aws-login"),
-    })
 }
 
 /// The environment of the login and of every racer: a throw-away HOME, the mock as Sign-In and

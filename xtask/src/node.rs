@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::peers::Peers;
-use crate::util::{self, root, run, work_dir};
+use crate::util::{build_binaries, root, run, target_dir, work_dir, Binaries};
 
 /// The napi-rs CLI that builds the addon and generates its loader and type declarations.
 const NAPI_CLI: &str = "@napi-rs/cli@3.10.12";
@@ -84,33 +84,6 @@ pub fn bench(peers: &Peers) -> Result<(), String> {
         .env("AWS_LOGIN_TEST_AWS_LOGIN", &binaries.aws_login)
         .env("AWS_LOGIN_TEST_PROJECT", &project);
     run(peers.apply(&mut command))
-}
-
-/// Where cargo puts artifacts for this invocation.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-}
-
-/// The binaries the tests drive: the mock service and the real `aws-login` CLI.
-struct Binaries {
-    signin_mock: PathBuf,
-    aws_login: PathBuf,
-}
-
-fn build_binaries(release: bool) -> Result<Binaries, String> {
-    let mut command = util::cargo();
-    command.args(["build", "-p", "signin-mock", "-p", "login-cli", "--bins"]);
-    if release {
-        command.arg("--release");
-    }
-    run(&mut command)?;
-    let dir = target_dir().join(if release { "release" } else { "debug" });
-    Ok(Binaries {
-        signin_mock: dir.join("signin-mock"),
-        aws_login: dir.join("aws-login"),
-    })
 }
 
 /// Installs the napi-rs CLI once under `.work/node-build`; returns its `napi` executable.

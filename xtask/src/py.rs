@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::peers::Peers;
-use crate::util::{self, root, run, work_dir};
+use crate::util::{build_binaries, root, run, work_dir, Binaries};
 
 /// Test-only dependencies of each venv besides the wheel (pinned like xtask/src/peers.rs).
 const OLD_VENV: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
@@ -28,7 +28,7 @@ const CLEAN_VENV_TOOLS: &[&str] = &["mypy==2.4.1"];
 const OTHER_PYTHON_PYTEST: &str = "pytest==8.4.2";
 
 pub fn test(peers: &Peers) -> Result<(), String> {
-    let binaries = build_binaries()?;
+    let binaries = build_binaries(false)?;
     let wheel = build_wheel(peers)?;
     let crate_dir = root().join("crates/login-py");
 
@@ -77,14 +77,14 @@ pub fn test(peers: &Peers) -> Result<(), String> {
 /// `crates/login-py/bench/bench_get_credentials.py` (aws_login.get_credentials vs botocore's
 /// LoginProvider on the same valid cache, calls per second).
 pub fn bench(peers: &Peers) -> Result<(), String> {
-    let binaries = build_binaries()?;
+    let binaries = build_binaries(false)?;
     let wheel = build_wheel(peers)?;
     let python = venv_with("py-bench", NEW_VENV)?;
     install_wheel(&python, &wheel)?;
     run(Command::new(&python)
         .arg(root().join("crates/login-py/bench/bench_get_credentials.py"))
         .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
-        .env("AWS_LOGIN_TEST_CLI", &binaries.cli))
+        .env("AWS_LOGIN_TEST_CLI", &binaries.aws_login))
 }
 
 /// `py.typed` and the `.pyi` stub reach mypy: a correct use passes `--strict`, and a misuse
@@ -135,7 +135,7 @@ fn pytest(
         .args(suites)
         .current_dir(crate_dir)
         .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
-        .env("AWS_LOGIN_TEST_CLI", &binaries.cli))
+        .env("AWS_LOGIN_TEST_CLI", &binaries.aws_login))
 }
 
 /// CPython 3.9 (the wheel's floor) and 3.13 from pyenv, where installed (the machine image has
@@ -168,26 +168,6 @@ fn other_interpreters() -> Vec<(String, PathBuf)> {
         }
     }
     found
-}
-
-struct Binaries {
-    signin_mock: PathBuf,
-    cli: PathBuf,
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
-}
-
-fn build_binaries() -> Result<Binaries, String> {
-    run(util::cargo().args(["build", "-p", "signin-mock", "-p", "login-cli"]))?;
-    let debug = target_dir().join("debug");
-    Ok(Binaries {
-        signin_mock: debug.join("signin-mock"),
-        cli: debug.join("aws-login"),
-    })
 }
 
 /// `maturin build`: one abi3 wheel for CPython 3.9+; returns its path.

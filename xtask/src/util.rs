@@ -50,3 +50,35 @@ pub fn have(program: &str) -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// Where cargo puts artifacts for this invocation (`CARGO_TARGET_DIR`, relative to the root, or
+/// `target`).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
+/// The two programs the suites, the demo and the bench drive: the mock service and the real CLI.
+#[derive(Debug)]
+pub struct Binaries {
+    pub signin_mock: PathBuf,
+    pub aws_login: PathBuf,
+}
+
+/// Builds `signin-mock` and `aws-login` and returns their paths.
+pub fn build_binaries(release: bool) -> Result<Binaries, String> {
+    let mut command = cargo();
+    command.args(["build", "-p", "signin-mock", "-p", "login-cli", "--bins"]);
+    if release {
+        command.arg("--release");
+    }
+    run(&mut command)?;
+    let dir = target_dir().join(if release { "release" } else { "debug" });
+    let exe = |name: &str| dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    Ok(Binaries {
+        signin_mock: exe("signin-mock"),
+        aws_login: exe("aws-login"),
+    })
+}
