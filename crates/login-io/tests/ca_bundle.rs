@@ -9,9 +9,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use login_io::{resolve_credentials_blocking, Environment, ErrorKind, ResolveOptions};
+use login_io::{resolve_credentials_blocking, ErrorKind, ResolveOptions};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use support::Sandbox;
@@ -164,21 +163,7 @@ fn start_tls_stub(dir: &Path) -> TlsStub {
 }
 
 fn options(sandbox: &Sandbox, port: u16, extra: &[(&str, String)]) -> ResolveOptions {
-    let mut pairs = sandbox.env_pairs();
-    pairs.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SIGNIN");
-    pairs.push((
-        "AWS_ENDPOINT_URL_SIGNIN".into(),
-        format!("https://localhost:{port}"),
-    ));
-    pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let mut options = ResolveOptions {
-        profile: Some("dev".into()),
-        env: Some(Environment::from_pairs(pairs)),
-        ..Default::default()
-    };
-    options.http.base_backoff = Duration::from_millis(5);
-    options.http.max_backoff = Duration::from_millis(10);
-    options
+    sandbox.options_via(format!("https://localhost:{port}"), extra)
 }
 
 #[test]

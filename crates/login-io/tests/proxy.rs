@@ -6,9 +6,8 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use login_io::{resolve_credentials_blocking, Environment, ErrorKind, ResolveOptions};
+use login_io::{resolve_credentials_blocking, ErrorKind, ResolveOptions};
 use support::Sandbox;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -78,21 +77,8 @@ impl ForwardProxy {
 }
 
 fn options(sandbox: &Sandbox, extra: &[(&str, String)]) -> ResolveOptions {
-    let mut pairs = sandbox.env_pairs();
-    pairs.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SIGNIN");
-    pairs.push((
-        "AWS_ENDPOINT_URL_SIGNIN".into(),
-        format!("http://signin.proxytest:{}", sandbox.mock.port()),
-    ));
-    pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let mut options = ResolveOptions {
-        profile: Some("dev".into()),
-        env: Some(Environment::from_pairs(pairs)),
-        ..Default::default()
-    };
-    options.http.base_backoff = Duration::from_millis(5);
-    options.http.max_backoff = Duration::from_millis(10);
-    options
+    let endpoint = format!("http://signin.proxytest:{}", sandbox.mock.port());
+    sandbox.options_via(endpoint, extra)
 }
 
 #[test]

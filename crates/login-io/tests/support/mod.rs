@@ -88,6 +88,23 @@ impl Sandbox {
         }
     }
 
+    /// Options for profile `dev` that reach Sign-In at `endpoint` (a proxy or TLS front of the
+    /// mock) with `extra` variables, and retry fast.
+    pub fn options_via(&self, endpoint: String, extra: &[(&str, String)]) -> ResolveOptions {
+        let mut pairs = self.env_pairs();
+        pairs.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SIGNIN");
+        pairs.push(("AWS_ENDPOINT_URL_SIGNIN".into(), endpoint));
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        let mut options = ResolveOptions {
+            profile: Some("dev".into()),
+            env: Some(Environment::from_pairs(pairs)),
+            ..Default::default()
+        };
+        options.http.base_backoff = std::time::Duration::from_millis(5);
+        options.http.max_backoff = std::time::Duration::from_millis(10);
+        options
+    }
+
     /// A command with a clean AWS environment: inherited AWS_* and proxy variables removed,
     /// the sandbox's set.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
