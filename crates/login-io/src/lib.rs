@@ -41,6 +41,7 @@
 pub mod browser;
 pub mod cache_store;
 pub mod callback;
+pub mod credential_server;
 pub mod error;
 pub mod http;
 pub mod login;
