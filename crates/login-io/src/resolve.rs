@@ -271,10 +271,16 @@ async fn refresh_locked(
             };
         }
         Err(e) => {
-            return Err(LoginIoError::CacheWrite {
+            let error = LoginIoError::CacheWrite {
                 path: e.path().to_path_buf(),
                 detail: e.to_string(),
-            })
+            };
+            // A cache directory this process cannot write (a read-only mount, another owner):
+            // still-valid credentials beat an error here too; expired ones cannot be helped.
+            return match read_entry(context) {
+                Ok(entry) => fall_back_to_cached(context, &entry, error),
+                Err(_) => Err(error),
+            };
         }
     };
     tracing::debug!(
