@@ -277,9 +277,10 @@ async fn refresh_locked(
             };
             // A cache directory this process cannot write (a read-only mount, another owner):
             // still-valid credentials beat an error here too; expired ones cannot be helped.
-            return match read_entry(context) {
-                Ok(entry) => fall_back_to_cached(context, &entry, error),
-                Err(_) => Err(error),
+            let read = context.store.read_settled_async(&context.cache_path).await;
+            return match entry_from(context, read) {
+                Ok(Ok(entry)) => fall_back_to_cached(context, &entry, error),
+                _ => Err(error),
             };
         }
     };
