@@ -156,6 +156,12 @@ pub enum LoginIoError {
         path: PathBuf,
         waited_secs: u64,
     },
+
+    /// An IAM Identity Center (SSO) problem. The message names the profile or sso-session and
+    /// the command that fixes it (`aws-login sso login …`); `kind` classifies it like the
+    /// login errors (a new sign-in needed, no access, network, service, cache).
+    #[error("{message}")]
+    Sso { kind: ErrorKind, message: String },
 }
 
 fn proxy_hint(proxy: Option<&str>) -> String {
@@ -182,6 +188,7 @@ impl LoginIoError {
             LoginIoError::CacheWrite { .. } | LoginIoError::LockBusy { .. } => {
                 ErrorKind::CacheWrite
             }
+            LoginIoError::Sso { kind, .. } => *kind,
         }
     }
 

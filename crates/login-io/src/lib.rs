@@ -42,6 +42,7 @@ pub mod profile;
 pub mod resolve;
 pub mod session;
 pub mod settings;
+pub mod sso;
 
 pub use error::{ErrorKind, LoginIoError};
 pub use profile::{login_profiles, LoginProfile, LoginProfileContext, ResolveOptions};

@@ -25,6 +25,23 @@ pub struct ResolvedCredentials {
 }
 
 impl ResolvedCredentials {
+    /// Credentials from another source than a login session (IAM Identity Center);
+    /// `source` is what [`ResolvedCredentials::login_session`] reports.
+    pub(crate) fn from_source(
+        credentials: Credentials,
+        profile: &str,
+        source: String,
+        refreshed: bool,
+        warnings: Vec<String>,
+    ) -> Self {
+        ResolvedCredentials {
+            credentials,
+            profile: profile.to_owned(),
+            login_session: source,
+            refreshed,
+            warnings,
+        }
+    }
     pub fn access_key_id(&self) -> &str {
         &self.credentials.access_key_id
     }
@@ -71,7 +88,17 @@ impl ResolvedCredentials {
 pub async fn resolve_credentials(
     options: &ResolveOptions,
 ) -> Result<ResolvedCredentials, LoginIoError> {
-    let context = LoginProfileContext::load(options)?;
+    let context = match LoginProfileContext::load(options) {
+        Err(e @ LoginIoError::NoLoginSession { .. }) => {
+            return match crate::sso::profile_for(options)? {
+                Some((ctx, profile)) => {
+                    crate::sso::resolve_as_credentials(&ctx, &profile, options.force_refresh).await
+                }
+                None => Err(e),
+            }
+        }
+        other => other?,
+    };
     match fast_path(&context, options.force_refresh)? {
         Some(done) => Ok(done),
         None => refresh_locked(&context, options.force_refresh).await,
@@ -84,7 +111,26 @@ pub async fn resolve_credentials(
 pub fn resolve_credentials_blocking(
     options: &ResolveOptions,
 ) -> Result<ResolvedCredentials, LoginIoError> {
-    let context = LoginProfileContext::load(options)?;
+    let context = match LoginProfileContext::load(options) {
+        Err(e @ LoginIoError::NoLoginSession { .. }) => {
+            return match crate::sso::profile_for(options)? {
+                Some((ctx, profile)) => {
+                    if !options.force_refresh {
+                        if let Some(c) = crate::sso::cached_role_credentials(&ctx, &profile) {
+                            return Ok(crate::sso::as_resolved(&profile, c, false, Vec::new()));
+                        }
+                    }
+                    block_on(crate::sso::resolve_as_credentials(
+                        &ctx,
+                        &profile,
+                        options.force_refresh,
+                    ))
+                }
+                None => Err(e),
+            }
+        }
+        other => other?,
+    };
     if let Some(done) = fast_path(&context, options.force_refresh)? {
         return Ok(done);
     }
