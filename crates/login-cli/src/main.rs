@@ -10,6 +10,7 @@ mod export_credentials;
 mod logging;
 mod login;
 mod logout;
+mod sso;
 mod status;
 
 use std::io::Write;
@@ -68,6 +69,8 @@ enum Command {
     ExportCredentials(export_credentials::ExportCredentialsArgs),
     Logout(logout::LogoutArgs),
     Status(status::StatusArgs),
+    /// IAM Identity Center (AWS SSO): `sso login`, `sso logout`
+    Sso(sso::SsoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -90,6 +93,7 @@ fn main() -> std::process::ExitCode {
         Command::ExportCredentials(args) => export_credentials::run(&cli.global, args),
         Command::Logout(args) => logout::run(&cli.global, args),
         Command::Status(args) => status::run(&cli.global, args),
+        Command::Sso(args) => sso::run(&cli.global, args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
