@@ -30,8 +30,13 @@ pub struct ResolveOptions {
     pub http: HttpPolicy,
     /// How long to wait for another process that is refreshing the same session.
     pub lock_timeout: Duration,
-    /// Refresh even when the cached credentials have more than five minutes left.
+    /// Refresh even when the cached credentials have more than five minutes left (for a role
+    /// profile: assume the role again even when its cached credentials are fresh).
     pub force_refresh: bool,
+    /// The shared credentials file (default: `AWS_SHARED_CREDENTIALS_FILE`, `~/.aws/credentials`).
+    pub credentials_file: Option<PathBuf>,
+    /// The role credential cache shared with AWS CLI v2 (default: `~/.aws/cli/cache`).
+    pub role_cache_dir: Option<PathBuf>,
 }
 
 impl Default for ResolveOptions {
@@ -48,6 +53,8 @@ impl Default for ResolveOptions {
             // Longer than a refresh can take (3 attempts of 20 s plus backoff).
             lock_timeout: Duration::from_secs(90),
             force_refresh: false,
+            credentials_file: None,
+            role_cache_dir: None,
         }
     }
 }
