@@ -595,3 +595,73 @@ fn credential_process_signs_in_by_itself_and_answers_in_the_same_invocation() {
     assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
     assert!(token_path(&sandbox).exists());
 }
+
+/// The JS SDK v3's `fromSSO` (from `node_modules`) with `profile`, then STS GetCallerIdentity
+/// against the mock; returns the ARN.
+fn js_sso_caller_identity(
+    sandbox: &Sandbox,
+    node_modules: &Path,
+    profile: &str,
+) -> Result<String, String> {
+    let script = "const path = require('path');\n\
+                  const m = process.env.AWS_LOGIN_TEST_NODE_MODULES;\n\
+                  const { fromSSO } = require(path.join(m, '@aws-sdk/credential-provider-sso'));\n\
+                  const { STSClient, GetCallerIdentityCommand } = require(path.join(m, '@aws-sdk/client-sts'));\n\
+                  const client = new STSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_STS,\n\
+                    credentials: fromSSO({ profile: process.argv[1] }) });\n\
+                  client.send(new GetCallerIdentityCommand({})).then(\n\
+                    (r) => console.log(r.Arn), (e) => { console.error(e); process.exit(1); });\n";
+    let mut command = sandbox.command("node");
+    command
+        .args(["-e", script, profile])
+        .env("AWS_LOGIN_TEST_NODE_MODULES", node_modules);
+    sso_env(&mut command, sandbox);
+    caller_identity(&mut command)
+}
+
+#[test]
+fn the_js_sdk_reads_and_refreshes_our_token_and_we_read_and_refresh_its_file() {
+    let Some(peers) = peers() else { return };
+    let old = std::env::var_os("AWS_LOGIN_TEST_NODE_MODULES_OLD")
+        .map(PathBuf::from)
+        .expect("AWS_LOGIN_TEST_NODE_MODULES_OLD is set by `cargo xtask test`");
+    for modules in [peers.node_modules.clone(), old] {
+        let sandbox = sandbox();
+        device_login(&sandbox);
+        let path = token_path(&sandbox);
+        // Ours, fresh: fromSSO reads it as is.
+        let arn = js_sso_caller_identity(&sandbox, &modules, "dev")
+            .unwrap_or_else(|e| panic!("{}: {e}", modules.display()));
+        assert!(arn.contains("ReadOnly"), "{arn}");
+        assert_eq!(sandbox.mock.stats().sso_token_calls("refresh_token"), 0);
+        // Ours, 2 minutes left: the JS SDK (5-minute window) refreshes it and writes its bytes.
+        set_token_expiry(&path, 120);
+        assert!(js_sso_caller_identity(&sandbox, &modules, "dev").is_ok());
+        assert_eq!(
+            sandbox.mock.stats().sso_token_calls("refresh_token"),
+            1,
+            "{}",
+            modules.display()
+        );
+        let theirs = std::fs::read_to_string(&path).unwrap();
+        assert!(theirs.starts_with("{\n  \""), "the JS SDK writes indent 2");
+        let token = SsoToken::from_json(theirs.as_bytes()).unwrap();
+        assert!(token.seconds_left(OffsetDateTime::now_utc()) > 900);
+        // The JS SDK's file near expiry: we refresh it and answer.
+        std::fs::remove_dir_all(role_cache_dir(&sandbox)).ok();
+        let ms = serde_json::from_str::<serde_json::Value>(&theirs).unwrap()["expiresAt"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let soon = OffsetDateTime::now_utc() + time::Duration::seconds(60);
+        let soon = format!(
+            "{}.123Z",
+            login_core::timefmt::format_expires_at(soon).trim_end_matches('Z')
+        );
+        std::fs::write(&path, theirs.replace(&ms, &soon)).unwrap();
+        let out = export(&sandbox, "dev");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(sandbox.mock.stats().sso_token_calls("refresh_token"), 2);
+        assert!(js_sso_caller_identity(&sandbox, &modules, "dev").is_ok());
+    }
+}
