@@ -665,3 +665,28 @@ fn the_js_sdk_reads_and_refreshes_our_token_and_we_read_and_refresh_its_file() {
         assert!(js_sso_caller_identity(&sandbox, &modules, "dev").is_ok());
     }
 }
+
+#[test]
+fn a_role_profile_on_top_of_an_sso_profile_assumes_its_role_with_the_sso_credentials() {
+    let sandbox = sandbox();
+    let mut text_config = config();
+    text_config.push_str("\n[profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = dev\n");
+    std::fs::write(&sandbox.config_file, &text_config).unwrap();
+    device_login(&sandbox);
+    let out = export(&sandbox, "deploy");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"),
+        "{json}"
+    );
+    let stats = sandbox.mock.stats();
+    assert_eq!(stats.sso_portal_calls("GetRoleCredentials"), 1, "{stats:?}");
+    let assumed: u64 = stats
+        .assume_role
+        .get("arn:aws:iam::111122223333:role/Deploy")
+        .map_or(0, |m| m.get("ok").copied().unwrap_or(0));
+    assert_eq!(assumed, 1, "{stats:?}");
+    // The SSO role credentials are cached as the base of the chain.
+    assert_eq!(sso_role_files(&sandbox).len(), 1);
+}
