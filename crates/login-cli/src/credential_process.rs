@@ -66,6 +66,9 @@ pub fn run(global: &GlobalArgs, args: &CredentialProcessArgs) -> CommandResult {
         Err(e) if e.kind().needs_login() && !args.no_login => e,
         Err(e) => return Err(e.into()),
     };
+    if let Some(done) = crate::sso::auto_login(&options, args.timeout, &reason) {
+        return done;
+    }
     auto_login(&options, args, &reason, &before)
 }
 
@@ -200,7 +203,7 @@ fn auto_login(
     print_process_json(&logged_in.credentials)
 }
 
-fn print_process_json(credentials: &Credentials) -> CommandResult {
+pub(crate) fn print_process_json(credentials: &Credentials) -> CommandResult {
     let text = ExportFormat::Process.render(credentials);
     let mut stdout = std::io::stdout().lock();
     stdout

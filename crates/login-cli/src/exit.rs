@@ -10,16 +10,22 @@ Exit codes:
   2  invalid command line
   3  configuration problem (unreadable config file, bad CA bundle or proxy, no region)
   4  a new login is needed: the profile has no login session, no cached session,
-     an unusable cache file, or the session expired / the user's credentials changed
+     an unusable cache file, or the session expired / the user's credentials changed;
+     for IAM Identity Center: no or unusable token in ~/.aws/sso/cache, an expired or
+     signed-out session (UnauthorizedException, InvalidGrantException), a revoked client
+     registration, or a sign-in denied in the browser (access_denied): run
+     `aws-login sso login`
   5  missing permission: the principal lacks signin:CreateOAuth2Token
-     (AWS managed policy SignInLocalDevelopmentAccess)
+     (AWS managed policy SignInLocalDevelopmentAccess); for IAM Identity Center,
+     ForbiddenException (No access): no assignment for sso_account_id / sso_role_name
   6  network failure: the sign-in service could not be reached
   7  the sign-in service failed or rejected the request
   8  the login cache could not be written or locked
 
 Environment: AWS_PROFILE, AWS_CONFIG_FILE, AWS_REGION, AWS_LOGIN_CACHE_DIRECTORY,
-AWS_ENDPOINT_URL_SIGNIN, AWS_ENDPOINT_URL, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, AWS_CA_BUNDLE,
-HTTPS_PROXY, NO_PROXY, AWS_LOGIN_HTTP_TIMEOUT (seconds per attempt at the sign-in service, default 20).";
+AWS_ENDPOINT_URL_SIGNIN, AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL,
+AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, AWS_CA_BUNDLE, HTTPS_PROXY, NO_PROXY, AWS_LOGIN_HTTP_TIMEOUT (seconds
+per attempt at the sign-in service, default 20).";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {

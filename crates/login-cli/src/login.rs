@@ -375,6 +375,15 @@ impl Console {
         }
     }
 
+    /// Shows that we wait: the spinner on a terminal, else one line.
+    pub fn waiting(&mut self, label: &'static str) {
+        if self.animate {
+            self.start_indicator(label);
+        } else {
+            self.say(&format!("{label}...\n"));
+        }
+    }
+
     fn start_indicator(&mut self, label: &'static str) {
         self.indicator_label = label;
         if self.animate && self.indicator.is_none() {

@@ -12,6 +12,7 @@ mod logging;
 mod login;
 mod logout;
 mod serve;
+mod sso;
 mod status;
 
 use std::io::Write;
@@ -87,6 +88,8 @@ enum Command {
     Status(status::StatusArgs),
     Exec(exec::ExecArgs),
     Serve(serve::ServeArgs),
+    /// IAM Identity Center (AWS SSO): `sso login`, `sso logout`
+    Sso(sso::SsoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -115,6 +118,7 @@ fn main() -> std::process::ExitCode {
         Command::Status(args) => status::run(&cli.global, args),
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::Exec(_) => unreachable!("exec returned above"),
+        Command::Sso(args) => sso::run(&cli.global, args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -44,6 +44,9 @@ pub enum Source {
     CredentialProcess { profile: String, command: String },
     /// `credential_source = Environment`: `AWS_ACCESS_KEY_ID` & co. of the process.
     Environment { profile: String },
+    /// IAM Identity Center: `sso_session` / `sso_account_id` / `sso_role_name` (or the legacy
+    /// `sso_start_url` form). The settings are read by [`crate::sso::SsoProfile::from_config`].
+    Sso { profile: String },
 }
 
 impl Source {
@@ -53,7 +56,8 @@ impl Source {
             Source::LoginSession { profile, .. }
             | Source::StaticKeys { profile, .. }
             | Source::CredentialProcess { profile, .. }
-            | Source::Environment { profile } => profile,
+            | Source::Environment { profile }
+            | Source::Sso { profile } => profile,
         }
     }
 
@@ -78,6 +82,7 @@ impl Source {
             Source::Environment { profile } => {
                 format!("the AWS_ACCESS_KEY_ID environment credentials (credential_source of profile '{profile}')")
             }
+            Source::Sso { profile } => format!("IAM Identity Center profile '{profile}'"),
         }
     }
 }
@@ -418,8 +423,10 @@ fn base_source(
     if profile.has("web_identity_token_file") {
         return Err(unsupported("web_identity_token_file", "Web Identity"));
     }
-    if let Some(key) = SSO_KEYS.iter().find(|k| profile.has(k)) {
-        return Err(unsupported(key, "IAM Identity Center (SSO)"));
+    if SSO_KEYS.iter().any(|k| profile.has(k)) {
+        return Ok(Source::Sso {
+            profile: name.to_owned(),
+        });
     }
     if let Some(keys) = static_keys(name, profile.credentials.as_ref(), KeysFile::Credentials)? {
         return Ok(Source::StaticKeys {

@@ -28,6 +28,7 @@ pub mod refresh;
 pub mod secret;
 pub mod shared_credentials;
 pub mod sso;
+pub mod sts;
 pub mod timefmt;
 pub mod token;
 
@@ -49,6 +50,10 @@ pub use login::{
 pub use refresh::{PendingRefresh, Refresh, Refreshed};
 pub use secret::SecretString;
 pub use shared_credentials::SharedCredentialsFile;
+pub use sts::{
+    parse_assume_role_response, AssumeRoleArgs, AssumedRole, RoleCacheEntry, RoleCacheError,
+    StsError, ROLE_CACHE_REUSE_SECONDS,
+};
 pub use token::{
     parse_token_response, TokenError, TokenOutput, TokenRequest, CLIENT_ID_CROSS_DEVICE,
     CLIENT_ID_SAME_DEVICE,

@@ -41,19 +41,25 @@
 pub mod browser;
 pub mod cache_store;
 pub mod callback;
+pub mod chain;
 pub mod credential_server;
 pub mod error;
 pub mod http;
 pub mod login;
+pub mod mfa;
 pub mod paths;
 pub mod profile;
 pub mod resolve;
 pub mod session;
 pub mod settings;
+pub mod sources;
+pub mod sso;
 
-pub use error::{ErrorKind, LoginIoError};
+pub use error::{AssumeRoleFailure, ErrorKind, LoginIoError};
 pub use profile::{login_profiles, LoginProfile, LoginProfileContext, ResolveOptions};
-pub use resolve::{resolve_credentials, resolve_credentials_blocking, ResolvedCredentials};
+pub use resolve::{
+    resolve_credentials, resolve_credentials_blocking, ResolvedCredentials, RoleChain,
+};
 pub use session::{
     all_session_statuses, logout, logout_all, session_status, LogoutAll, LogoutOutcome,
     SessionHealth, SessionStatus,

@@ -293,3 +293,102 @@ pub(crate) async fn set_sts_regions(
 pub(crate) async fn health() -> Response {
     ok()
 }
+
+/// Accounts, users and their assignments, lifetimes and the auto-approve user in force.
+pub(crate) async fn sso_overview(State(state): State<SharedState>) -> Response {
+    let auto_approve = state.lock().sso.auto_approve.clone();
+    let mut config = serde_json::to_value(&state.config.sso).unwrap_or_default();
+    config["auto_approve"] = json!(auto_approve);
+    Json(config).into_response()
+}
+
+pub(crate) fn set_sso_auto_approve(state: &SharedState, user: Option<&str>) -> Result<(), String> {
+    let name = match user {
+        None => None,
+        Some(name) => match state.config.sso.user(name) {
+            Some(user) => Some(user.name.clone()),
+            None => return Err(format!("no SSO user named {name:?}")),
+        },
+    };
+    state.lock().sso.auto_approve = name;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SsoUserBody {
+    user: Option<String>,
+}
+
+pub(crate) async fn sso_auto_approve(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<SsoUserBody>(&body) {
+        Ok(b) => match set_sso_auto_approve(&state, b.user.as_deref()) {
+            Ok(()) => ok(),
+            Err(message) => bad_request(message),
+        },
+        Err(e) => bad_request(format!("expected {{\"user\": \"alice\" | null}}: {e}")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeviceApproveBody {
+    user_code: String,
+    user: Option<String>,
+}
+
+pub(crate) async fn sso_device_approve(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<DeviceApproveBody>(&body) {
+        Ok(b) => match crate::sso_pages::approve_device(&state, &b.user_code, b.user.as_deref()) {
+            Ok(()) => ok(),
+            Err(message) => {
+                (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response()
+            }
+        },
+        Err(e) => bad_request(format!(
+            "expected {{\"user_code\": \"ABCD-EFGH\", \"user\": \"alice\" | null}}: {e}"
+        )),
+    }
+}
+
+pub(crate) fn expire_sso_tokens(state: &SharedState) {
+    let now = state.now_ms();
+    for token in state.lock().sso.access_tokens.values_mut() {
+        token.expires_at = token.expires_at.min(now);
+    }
+}
+
+pub(crate) fn expire_sso_sessions(state: &SharedState) {
+    let now = state.now_ms();
+    for sign_in in state.lock().sso.sign_ins.values_mut() {
+        sign_in.expires_at = sign_in.expires_at.min(now);
+    }
+}
+
+pub(crate) fn expire_sso_registrations(state: &SharedState) {
+    let now = state.now_ms();
+    for client in state.lock().sso.clients.values_mut() {
+        client.expires_at = client.expires_at.min(now);
+    }
+}
+
+pub(crate) async fn sso_expire_tokens(State(state): State<SharedState>) -> Response {
+    expire_sso_tokens(&state);
+    ok()
+}
+
+pub(crate) async fn sso_expire_sessions(State(state): State<SharedState>) -> Response {
+    expire_sso_sessions(&state);
+    ok()
+}
+
+pub(crate) async fn sso_expire_registrations(State(state): State<SharedState>) -> Response {
+    expire_sso_registrations(&state);
+    ok()
+}

@@ -22,8 +22,11 @@ mod config;
 mod dpop;
 mod faults;
 pub mod mfa;
+mod portal;
 mod server;
 mod sigv4;
+mod sso;
+mod sso_pages;
 mod state;
 mod sts;
 mod token;
@@ -31,7 +34,8 @@ mod token;
 use std::sync::Arc;
 
 pub use config::{
-    builtin_identities, ConfigError, Identity, MfaDevice, MockConfig, Role, BUILTIN_MFA_SECRET,
+    builtin_identities, ConfigError, Identity, MfaDevice, MockConfig, Role, SsoAccount,
+    SsoAssignment, SsoConfig, SsoUser, BUILTIN_MFA_SECRET, DEFAULT_SSO_START_URL,
 };
 pub use faults::{FaultPlan, FaultTarget};
 pub use state::{Permissions, Stats};
@@ -64,6 +68,8 @@ pub enum AdminError {
     InvalidFaults(String),
     #[error("{0}")]
     Mfa(String),
+    #[error("{0}")]
+    Sso(String),
 }
 
 /// Entry point: `MockServer::start(config).await`.
@@ -217,6 +223,39 @@ impl RunningMock {
     /// STS answers `RegionDisabledException` for signatures scoped to these regions from now on.
     pub fn set_sts_disabled_regions(&self, regions: &[&str]) {
         self.state.lock().sts_disabled_regions = regions.iter().map(|r| (*r).to_owned()).collect();
+    }
+
+    /// IAM Identity Center: approve `/authorize` and device verification at once as this SSO
+    /// user, or show the pages (`None`).
+    pub fn set_sso_auto_approve(&self, user: Option<&str>) -> Result<(), AdminError> {
+        admin::set_sso_auto_approve(&self.state, user).map_err(AdminError::UnknownIdentity)
+    }
+
+    /// Approves the pending device authorization with this user code as `user` (or denies it
+    /// with `None`), as a person on the verification page would.
+    pub fn approve_device(&self, user_code: &str, user: Option<&str>) -> Result<(), AdminError> {
+        sso_pages::approve_device(&self.state, user_code, user).map_err(AdminError::Sso)
+    }
+
+    /// Every IAM Identity Center access token expires now (the portal answers
+    /// `UnauthorizedException`; refresh tokens still work).
+    pub fn expire_sso_tokens(&self) {
+        admin::expire_sso_tokens(&self.state);
+    }
+
+    /// Every IAM Identity Center sign-in ends now: refreshes get `InvalidGrantException`.
+    pub fn expire_sso_sessions(&self) {
+        admin::expire_sso_sessions(&self.state);
+    }
+
+    /// Every client registration expires now: calls with it get `InvalidClientException`.
+    pub fn expire_sso_registrations(&self) {
+        admin::expire_sso_registrations(&self.state);
+    }
+
+    /// The access portal URL clients must use as `sso_start_url`.
+    pub fn sso_start_url(&self) -> &str {
+        &self.state.config.sso.start_url
     }
 
     pub fn config(&self) -> &MockConfig {

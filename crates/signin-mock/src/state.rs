@@ -91,6 +91,23 @@ pub struct Stats {
     pub token: BTreeMap<String, BTreeMap<String, u64>>,
     /// The same, per DPoP key thumbprint (RFC 7638), for calls whose proof had a parseable key.
     pub token_by_key: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
+    /// IAM Identity Center OIDC calls: operation (`RegisterClient`, `StartDeviceAuthorization`,
+    /// `CreateToken`) → outcome (`ok` or the exception name) → count.
+    #[serde(default)]
+    pub sso_oidc: BTreeMap<String, BTreeMap<String, u64>>,
+    /// `CreateToken` by grant (`device_code`, `authorization_code`, `refresh_token`, `unknown`)
+    /// → outcome → count.
+    #[serde(default)]
+    pub sso_token: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Portal calls: `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`, `Logout` →
+    /// outcome → count.
+    #[serde(default)]
+    pub sso_portal: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Browser-side events of `/authorize` and the device page: `authorize_page`,
+    /// `authorize_approved`, `authorize_denied`, `authorize_auto_approved`, `authorize_invalid`,
+    /// `device_page`, `device_approved`, `device_denied`, `device_auto_approved`, `device_unknown_code`.
+    #[serde(default)]
+    pub sso_pages: BTreeMap<String, u64>,
     /// STS calls: action → outcome → count.
     pub sts: BTreeMap<String, BTreeMap<String, u64>>,
     /// `AssumeRole` calls that got past authentication: requested `RoleArn` → outcome → count.
@@ -151,9 +168,55 @@ impl Stats {
             .unwrap_or(0)
     }
 
+    /// IAM Identity Center OIDC calls of this operation with this outcome.
+    pub fn sso_oidc_outcome(&self, operation: &str, outcome: &str) -> u64 {
+        nested(&self.sso_oidc, operation, outcome)
+    }
+
+    /// `CreateToken` calls with this grant (`device_code`, `authorization_code`,
+    /// `refresh_token`), whatever the outcome.
+    pub fn sso_token_calls(&self, grant: &str) -> u64 {
+        self.sso_token.get(grant).map_or(0, |m| m.values().sum())
+    }
+
+    /// `CreateToken` calls with this grant and outcome (`ok`, `AuthorizationPendingException`, …).
+    pub fn sso_token_outcome(&self, grant: &str, outcome: &str) -> u64 {
+        nested(&self.sso_token, grant, outcome)
+    }
+
+    /// Portal calls of this operation, whatever the outcome.
+    pub fn sso_portal_calls(&self, operation: &str) -> u64 {
+        self.sso_portal
+            .get(operation)
+            .map_or(0, |m| m.values().sum())
+    }
+
+    /// Portal calls of this operation with this outcome.
+    pub fn sso_portal_outcome(&self, operation: &str, outcome: &str) -> u64 {
+        nested(&self.sso_portal, operation, outcome)
+    }
+
+    pub fn sso_page_events(&self, event: &str) -> u64 {
+        self.sso_pages.get(event).copied().unwrap_or(0)
+    }
+
     pub fn authorize_outcome(&self, outcome: &str) -> u64 {
         self.authorize.get(outcome).copied().unwrap_or(0)
     }
+}
+
+fn nested(map: &BTreeMap<String, BTreeMap<String, u64>>, key: &str, outcome: &str) -> u64 {
+    map.get(key)
+        .and_then(|m| m.get(outcome))
+        .copied()
+        .unwrap_or(0)
+}
+
+pub(crate) fn bump(map: &mut BTreeMap<String, BTreeMap<String, u64>>, key: &str, outcome: &str) {
+    *map.entry(key.to_owned())
+        .or_default()
+        .entry(outcome.to_owned())
+        .or_default() += 1;
 }
 
 #[derive(Debug, Default)]
@@ -177,6 +240,8 @@ pub(crate) struct Inner {
     pub used_mfa_steps: HashMap<String, std::collections::BTreeSet<i64>>,
     /// Regions where STS answers `RegionDisabledException` (config, then the admin API).
     pub sts_disabled_regions: std::collections::BTreeSet<String>,
+    /// IAM Identity Center: registrations, device authorizations, codes, sign-ins, tokens.
+    pub sso: crate::sso::SsoState,
 }
 
 /// The two Sign-In actions a principal needs.
@@ -206,6 +271,10 @@ impl MockState {
             clock_offset_secs: config.clock_offset_secs,
             auto_approve: config.auto_approve.clone(),
             sts_disabled_regions: config.sts_disabled_regions.iter().cloned().collect(),
+            sso: crate::sso::SsoState {
+                auto_approve: config.sso.auto_approve.clone(),
+                ..Default::default()
+            },
             permissions: config
                 .identities
                 .iter()
@@ -317,6 +386,7 @@ impl Inner {
         self.codes.retain(|_, c| now - c.issued_at < DAY_MS);
         self.credentials.retain(|_, c| c.expires_at + DAY_MS > now);
         self.sessions.retain(|_, s| s.expires_at + DAY_MS > now);
+        self.sso.prune(now);
         // Steps older than the accepted window can never match again.
         let oldest_step = crate::mfa::step_of(now.div_euclid(1000)) - 2;
         for steps in self.used_mfa_steps.values_mut() {

@@ -29,12 +29,12 @@ pub fn token_cache_file_name(key: &str) -> String {
 }
 
 /// Why a token file cannot be used. The file is never repaired or deleted;
-/// every message says to sign in again.
+/// the driver adds the `sso login` command that replaces it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SsoTokenError {
     /// Empty, half-written or not JSON.
-    #[error("the SSO token file is not valid JSON ({0}); it may be half-written by another tool. Sign in again with `aws-login sso login`")]
+    #[error("the SSO token file is not valid JSON ({0}); it may be half-written by another tool")]
     NotJson(String),
     /// JSON, but not an object.
     #[error(
@@ -42,10 +42,10 @@ pub enum SsoTokenError {
     )]
     NotAnObject,
     /// `accessToken` or `expiresAt` is absent or empty.
-    #[error("the SSO token file is missing {}; sign in again with `aws-login sso login`", .0.join(", "))]
+    #[error("the SSO token file is missing {}", .0.join(", "))]
     MissingFields(Vec<&'static str>),
     /// A field has the wrong type or an unreadable value.
-    #[error("the SSO token file has an invalid `{field}` ({reason}); sign in again with `aws-login sso login`")]
+    #[error("the SSO token file has an invalid `{field}` ({reason})")]
     InvalidField {
         /// The field.
         field: &'static str,
@@ -412,7 +412,7 @@ mod tests {
         );
         let e = SsoToken::from_json(br#"{"accessToken": "a", "expiresAt": "soon"}"#).unwrap_err();
         assert_eq!(e.kind(), "InvalidField");
-        assert!(e.to_string().contains("aws-login sso login"), "{e}");
+        assert!(e.to_string().contains("expiresAt"), "{e}");
         let e = SsoToken::from_json(br#"{"accessToken": 5, "expiresAt": "2025-01-01T00:00:00Z"}"#)
             .unwrap_err();
         assert_eq!(e.kind(), "InvalidField");
