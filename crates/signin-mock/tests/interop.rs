@@ -291,3 +291,68 @@ fn real_sdks_against_the_mock() {
     let _ = std::fs::remove_dir_all(&workspace.dir);
     drop(mock);
 }
+
+/// botocore (current and 1.40.76) against the IAM Identity Center side: the `sso-oidc` and
+/// `sso` clients, then an sso-session profile whose token botocore refreshes before calling
+/// GetRoleCredentials and STS. Both endpoints are the one mock base URL.
+#[test]
+fn sso_peers_against_the_mock() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = runtime.block_on(start(MockConfig {
+        sso: signin_mock::SsoConfig {
+            device_poll_interval_secs: 1,
+            ..signin_mock::SsoConfig::default()
+        },
+        ..MockConfig::default()
+    }));
+    let script = interop_script("sso_check.py");
+    for (env_var, relative, version) in [
+        ("AWS_LOGIN_TEST_PYTHON", "venv-new/bin/python", None),
+        (
+            "AWS_LOGIN_TEST_PYTHON_OLD",
+            "venv-old/bin/python",
+            Some("1.40.76"),
+        ),
+    ] {
+        let Some(python) = peer(env_var, relative) else {
+            continue;
+        };
+        let dir = std::env::temp_dir().join(format!("signin-mock-sso-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut command = Command::new(&python);
+        for var in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "https_proxy",
+            "http_proxy",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .arg(&script)
+            .env("HOME", &dir)
+            .env("AWS_CONFIG_FILE", dir.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", mock.base_url())
+            .env("AWS_ENDPOINT_URL_SSO", mock.base_url())
+            .env("AWS_ENDPOINT_URL_STS", mock.base_url())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_PROXY", "127.0.0.1")
+            .env("MOCK_BASE", mock.base_url());
+        let out = run(command, "botocore sso-oidc, sso and the SSO provider chain");
+        assert!(out.contains("STS accepted them"), "{out}");
+        if let Some(version) = version {
+            assert!(out.contains(&format!("PASS [{version}]")), "{out}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    drop(mock);
+}
