@@ -354,5 +354,113 @@ fn sso_peers_against_the_mock() {
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    let js = interop_script("sso_check.cjs");
+    for (env_var, relative) in [
+        ("AWS_LOGIN_TEST_NODE_MODULES", "node-new/node_modules"),
+        ("AWS_LOGIN_TEST_NODE_MODULES_OLD", "node-old/node_modules"),
+    ] {
+        let Some(modules) = peer(env_var, relative) else {
+            continue;
+        };
+        let token = runtime.block_on(sso_device_sign_in(&mock));
+        let dir = std::env::temp_dir().join(format!("signin-mock-sso-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let refreshes = mock.stats().sso_token_outcome("refresh_token", "ok");
+        let role_calls = mock.stats().sso_portal_outcome("GetRoleCredentials", "ok");
+        let mut command = Command::new("node");
+        for var in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "https_proxy",
+            "http_proxy",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .arg(&js)
+            .env("NODE_PATH", &modules)
+            .env("HOME", &dir)
+            .env("AWS_CONFIG_FILE", dir.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", mock.base_url())
+            .env("AWS_ENDPOINT_URL_SSO", mock.base_url())
+            .env("AWS_ENDPOINT_URL_STS", mock.base_url())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_PROXY", "127.0.0.1")
+            .env("SSO_TOKEN", token.to_string());
+        let out = run(command, "@aws-sdk/credential-provider-sso fromSSO + STS");
+        assert!(
+            out.contains("STS accepted the SSO role credentials"),
+            "{out}"
+        );
+        let stats = mock.stats();
+        assert_eq!(
+            stats.sso_token_outcome("refresh_token", "ok"),
+            refreshes + 1
+        );
+        assert_eq!(
+            stats.sso_portal_outcome("GetRoleCredentials", "ok"),
+            role_calls + 1
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     drop(mock);
+}
+
+/// A device-flow sign-in as alice over HTTP; returns what the token cache needs.
+async fn sso_device_sign_in(mock: &RunningMock) -> Value {
+    let http = client();
+    let base = mock.base_url();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let registration: Value = post(
+        "/client/register",
+        json!({"clientName": "botocore-client-my-sso", "clientType": "public", "scopes": ["sso:account:access"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let device: Value = post(
+        "/device_authorization",
+        json!({"clientId": registration["clientId"], "clientSecret": registration["clientSecret"],
+               "startUrl": mock.sso_start_url()}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    mock.approve_device(device["userCode"].as_str().unwrap(), Some("alice"))
+        .unwrap();
+    let token: Value = post(
+        "/token",
+        json!({"grantType": "urn:ietf:params:oauth:grant-type:device_code",
+               "clientId": registration["clientId"], "clientSecret": registration["clientSecret"],
+               "deviceCode": device["deviceCode"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    json!({
+        "accessToken": token["accessToken"],
+        "refreshToken": token["refreshToken"],
+        "clientId": registration["clientId"],
+        "clientSecret": registration["clientSecret"],
+        "registrationExpiresAt": iso(registration["clientSecretExpiresAt"].as_i64().unwrap()),
+    })
 }
