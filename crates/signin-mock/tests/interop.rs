@@ -132,7 +132,8 @@ impl Workspace {
             "[profile login]\nlogin_session = {ALICE}\nregion = us-east-1\n\n\
              [profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = login\nregion = us-east-1\n\n\
              [profile process]\ncredential_process = cat {process}\nregion = us-east-1\n\n\
-             [profile deploy-process]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = process\nregion = us-east-1\n",
+             [profile deploy-process]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = process\nregion = us-east-1\n\n\
+             [profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/MfaDeploy\nsource_profile = process\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\nregion = us-east-1\n",
             process = dir.join("process.json").display()
         );
         std::fs::write(dir.join("config"), config).unwrap();
@@ -206,7 +207,12 @@ fn run(mut command: Command, what: &str) -> String {
 #[test]
 fn real_sdks_against_the_mock() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mock = runtime.block_on(start(MockConfig::default()));
+    let mut config = MockConfig::default();
+    config.roles.push(signin_mock::Role {
+        mfa_required: true,
+        ..signin_mock::Role::new("arn:aws:iam::111122223333:role/MfaDeploy")
+    });
+    let mock = runtime.block_on(start(config));
     let http = client();
     let (login, token) = runtime.block_on(common::login(&http, mock.base_url(), "alice"));
     // A second, independent login supplies the static / credential_process credentials.
@@ -232,12 +238,27 @@ fn real_sdks_against_the_mock() {
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("static");
         run(command, "current boto3 static credentials + STS");
+        let mut command = workspace.command(&python, &mock);
+        command.arg(&boto).arg("mfa");
+        let out = run(
+            command,
+            "current botocore AssumeRoleProvider with mfa_serial",
+        );
+        assert!(out.contains("prompted once"), "{out}");
     }
     if let Some(python) = peer("AWS_LOGIN_TEST_PYTHON_OLD", "venv-old/bin/python") {
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("static");
         let out = run(command, "boto3 1.40.76 static credentials + STS");
         assert!(out.contains("PASS [1.40.76]"), "{out}");
+        // The next step's code (accepted as drift), not the one the current botocore spent.
+        let mut command = workspace.command(&python, &mock);
+        command.arg(&boto).arg("mfa").arg("30");
+        let out = run(
+            command,
+            "botocore 1.40.76 AssumeRoleProvider with mfa_serial",
+        );
+        assert!(out.contains("PASS [1.40.76]: AssumeRoleProvider"), "{out}");
     }
     if let Some(modules) = peer("AWS_LOGIN_TEST_NODE_MODULES", "node-new/node_modules") {
         // The cache was last written by botocore (if it ran): the JS provider must refresh it.
