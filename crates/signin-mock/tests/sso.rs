@@ -1200,3 +1200,55 @@ fn config_refuses_an_assignment_to_a_missing_role() {
         });
     assert!(config.validate().is_err());
 }
+
+#[tokio::test]
+async fn a_consent_decision_cannot_be_sent_twice() {
+    let mock = start(MockConfig::default()).await;
+    let reg = pkce_client(&mock).await;
+    let url = authorize_url(&mock, &reg, "st-5", &Pkce::generate().challenge);
+    let http = client();
+    let html = http.get(&url).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"request\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let request = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let decide = || {
+        http.post(format!("{}/authorize/decision", mock.base_url()))
+            .form(&[
+                ("request", request.as_str()),
+                ("user", "alice"),
+                ("decision", "allow"),
+            ])
+            .send()
+    };
+    assert_eq!(decide().await.unwrap().status(), 302);
+    let again = decide().await.unwrap();
+    assert_eq!(again.status(), 400, "a page is answerable once");
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("expired or was already answered"));
+}
+
+#[tokio::test]
+async fn an_answered_device_code_cannot_be_answered_again() {
+    let mock = start(MockConfig::default()).await;
+    let reg = device_client(&mock).await;
+    let device = start_device(&mock, &reg).await;
+    let user_code = s(&device["userCode"]);
+    mock.approve_device(user_code, None).unwrap();
+    let again = client()
+        .post(format!("{}/device/decision", mock.base_url()))
+        .form(&[
+            ("user_code", user_code),
+            ("user", "alice"),
+            ("decision", "allow"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(again.text().await.unwrap().contains("id=\"notice\""));
+    let answer = device_token(&mock, &reg, s(&device["deviceCode"])).await;
+    assert_oidc(&answer, 400, "AccessDeniedException", "access_denied");
+    assert!(mock.approve_device(user_code, Some("alice")).is_err());
+}
