@@ -21,6 +21,7 @@ Exit codes:
   6  network failure: the sign-in service could not be reached
   7  the sign-in service failed or rejected the request
   8  the login cache could not be written or locked
+  130  interrupted (Ctrl-C during login); nothing was changed
 
 Environment: AWS_PROFILE, AWS_CONFIG_FILE, AWS_REGION, AWS_LOGIN_CACHE_DIRECTORY,
 AWS_ENDPOINT_URL_SIGNIN, AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL,
@@ -37,6 +38,8 @@ pub enum ExitCode {
     Network = 6,
     Service = 7,
     CacheWrite = 8,
+    /// Ctrl-C: 128 + SIGINT, the shell's convention.
+    Interrupted = 130,
 }
 
 impl ExitCode {

@@ -138,7 +138,11 @@ impl Settling {
     }
 
     /// Looks at one read; `Err(pause)` means: wait that long and read again.
-    fn step(&mut self, read: io::Result<CacheRead>) -> Result<io::Result<SettledRead>, Duration> {
+    fn step(
+        &mut self,
+        path: &Path,
+        read: io::Result<CacheRead>,
+    ) -> Result<io::Result<SettledRead>, Duration> {
         self.reads += 1;
         let bytes = match read {
             Ok(CacheRead::Found(bytes)) => bytes,
@@ -146,6 +150,9 @@ impl Settling {
             Err(e) => return Ok(Err(e)),
         };
         let Some(kind) = looks_torn(&bytes) else {
+            if self.reads > 1 {
+                tracing::debug!(path = %path.display(), reads = self.reads, waited_ms = self.started.elapsed().as_millis() as u64, "a torn cache file settled (another tool was writing it in place)");
+            }
             return Ok(Ok(SettledRead::Whole(bytes)));
         };
         drop(bytes);
@@ -211,7 +218,7 @@ impl CacheStore {
     pub fn read_settled(&self, path: &Path) -> io::Result<SettledRead> {
         let mut settling = Settling::new(self.torn_read_wait);
         loop {
-            match settling.step(self.read(path)) {
+            match settling.step(path, self.read(path)) {
                 Ok(done) => return done,
                 Err(pause) => std::thread::sleep(pause),
             }
@@ -222,7 +229,7 @@ impl CacheStore {
     pub async fn read_settled_async(&self, path: &Path) -> io::Result<SettledRead> {
         let mut settling = Settling::new(self.torn_read_wait);
         loop {
-            match settling.step(self.read(path)) {
+            match settling.step(path, self.read(path)) {
                 Ok(done) => return done,
                 Err(pause) => tokio::time::sleep(pause).await,
             }
