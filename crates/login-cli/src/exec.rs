@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use clap::Args;
 use login_io::credential_server::{
-    profile_region, selected_profile, ChildCredentials, ChildEnvironment, CredentialServer,
-    CredentialServerConfig, RegionChoice, EXEC_MARKER, FULL_URI_VAR,
+    default_profile_shadows, profile_region, selected_profile, ChildCredentials, ChildEnvironment,
+    CredentialServer, CredentialServerConfig, RegionChoice, EXEC_MARKER, FULL_URI_VAR,
 };
 use login_io::login::{authorize, save_login, LoginMethod, LoginTarget};
 use login_io::{Environment, LoginIoError, ResolveOptions, ResolvedCredentials};
@@ -173,6 +173,11 @@ fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<u8, ExecError> {
         apply(command.args(&rest), &plan);
         drop(runtime);
         return Err(spawn_error(&shown, command.exec()));
+    }
+
+    // (Plain variables come first in every SDK's chain; a server does not.)
+    if let Ok(Some(warning)) = default_profile_shadows(&options) {
+        eprintln!("aws-login exec: warning: {warning}");
     }
 
     let mut config = CredentialServerConfig::new(options);

@@ -607,3 +607,32 @@ fn without_a_command_the_shell_starts() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_default_profile_with_credentials_of_its_own_is_named() {
+    let sandbox = Sandbox::new();
+    sandbox.login("dev", "alice");
+    let quiet = exec(&sandbox, &["--profile", "dev", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&quiet).contains("warning"), "{}", stderr(&quiet));
+    std::fs::write(
+        sandbox.home.join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = example\n",
+    )
+    .unwrap();
+    let out = exec(&sandbox, &["--profile", "dev", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("profile 'default' in")
+            && err.contains("has credentials of its own (Access Key)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("AKIAEXAMPLE") && !err.contains("example\n"),
+        "{err}"
+    );
+}
