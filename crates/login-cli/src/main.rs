@@ -54,12 +54,27 @@ impl GlobalArgs {
     /// Resolution options from the command line; everything else is discovered from the
     /// environment and the config file, like the AWS CLI does.
     pub fn resolve_options(&self) -> ResolveOptions {
-        ResolveOptions {
+        let mut options = ResolveOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),
             ..ResolveOptions::default()
+        };
+        if let Some(timeout) = http_timeout_override() {
+            options.http.attempt_timeout = timeout;
+            options.http.connect_timeout = options.http.connect_timeout.min(timeout);
         }
+        options
     }
+}
+
+/// `AWS_LOGIN_HTTP_TIMEOUT` (seconds, fractions allowed): the per-attempt timeout of calls to the
+/// sign-in service instead of 20 s, for networks where a stalled answer should give up sooner
+/// (and for the fault tests, which stall the mock). Unset, empty or unreadable: the default.
+fn http_timeout_override() -> Option<std::time::Duration> {
+    let value = std::env::var("AWS_LOGIN_HTTP_TIMEOUT").ok()?;
+    let seconds: f64 = value.trim().parse().ok()?;
+    (seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0)
+        .then(|| std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,10 +23,11 @@ pub mod dpop;
 pub mod endpoint;
 pub mod http;
 pub mod login;
-mod pyjson;
+pub(crate) mod pyjson;
 pub mod refresh;
 pub mod secret;
 pub mod shared_credentials;
+pub mod sso;
 pub mod timefmt;
 pub mod token;
 
