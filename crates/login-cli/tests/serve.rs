@@ -308,18 +308,17 @@ fn burst(url: &str, token: &str, per_client: usize) -> (Vec<String>, Vec<Duratio
 
 #[test]
 fn sixteen_clients_times_a_thousand_requests_across_a_refresh_make_one_token_request() {
-    // Credentials live 320 s, so they enter the five-minute refresh window 20 s after the login:
-    // the first half of the requests comes before, the second half starts after, together.
-    let sandbox = Sandbox::with_mock(MockConfig {
-        access_token_lifetime_secs: 320,
-        ..MockConfig::default()
-    });
+    // The cached credentials have 315 s left, so they enter the five-minute refresh window 15 s
+    // from now: the first half of the requests comes before (as many as fit), the second half
+    // starts after, together. The refreshed ones live 900 s, well past the end of the test.
+    let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
+    sandbox.set_seconds_left(&session, 315);
     let first_key = sandbox.read_cache(&session)["accessToken"]["accessKeyId"]
         .as_str()
         .unwrap()
         .to_string();
-    let expires_at = Instant::now() + Duration::from_secs(320);
+    let expires_at = Instant::now() + Duration::from_secs(315);
     let mut serve = Serve::start(&sandbox, &[]);
 
     let (keys_before, mut latencies) = burst(&serve.url, &serve.token, 500);
