@@ -530,6 +530,21 @@ fn a_nested_exec_says_so_and_uses_the_outer_server() {
         stderr(&out)
     );
 
+    // --env inside: plain variables for the outer profile, and a note saying so.
+    let script =
+        format!("{AWS_LOGIN} exec --env -- sh -c 'echo inner=$AWS_LOGIN_EXEC $AWS_ACCESS_KEY_ID'");
+    let out = exec(&sandbox, &["--profile", "dev", "--", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.trim().starts_with("inner=dev ASIA"), "{stdout}");
+    assert!(
+        stderr(&out).contains("gets plain variables for it instead"),
+        "{}",
+        stderr(&out)
+    );
+
     // Another profile inside: a server of its own, and a note saying so.
     sandbox.login("prod", "admin");
     let script = format!(
