@@ -126,6 +126,7 @@ pub fn run(args: Args) -> Result<(), String> {
         Some(&expire),
     )?;
     let refreshes_during_refresh = mock.refresh_calls()? - refreshes_before;
+    let exec_rows = credential_server_bench(&env, &home, &aws_login, &python, runs)?;
     drop(mock);
 
     let report = render_report(
@@ -137,6 +138,7 @@ pub fn run(args: Args) -> Result<(), String> {
         runs,
         refresh_runs,
     );
+    let report = format!("{report}{}", render_server_rows(&exec_rows, runs));
     println!("{report}");
     let path = dir.join("results.md");
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
@@ -161,6 +163,180 @@ pub fn run(args: Args) -> Result<(), String> {
     } else {
         Err(failures.join("; "))
     }
+}
+
+/// One row of the credential-server comparison: latencies in ms, sorted.
+struct LatencyRow {
+    name: &'static str,
+    samples: Vec<f64>,
+}
+
+impl LatencyRow {
+    fn new(name: &'static str, mut samples: Vec<f64>) -> LatencyRow {
+        samples.sort_by(f64::total_cmp);
+        LatencyRow { name, samples }
+    }
+    fn percentile(&self, p: f64) -> f64 {
+        let last = self.samples.len().saturating_sub(1);
+        self.samples
+            .get(((last as f64) * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// `aws-login serve` on the valid session, then per credential fetch: a plain HTTP GET to the
+/// server, botocore's `ContainerProvider` (what an SDK under `aws-login exec` does), spawning
+/// `aws-login credential-process`, and botocore's `credential_process` round trip through it.
+fn credential_server_bench(
+    env: &Env,
+    home: &Path,
+    aws_login: &Path,
+    python: &str,
+    runs: u32,
+) -> Result<Vec<LatencyRow>, String> {
+    use std::io::{Read, Write};
+    let config = home.join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).map_err(|e| format!("reading config: {e}"))?;
+    text.push_str(&format!(
+        "\n[profile bench-process]\ncredential_process = {} credential-process --profile bench\n",
+        aws_login.display()
+    ));
+    std::fs::write(&config, text).map_err(|e| format!("writing config: {e}"))?;
+
+    let mut serve = env
+        .command(aws_login)
+        .args(["serve", "--profile", "bench"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting aws-login serve: {e}"))?;
+    let mut lines = BufReader::new(serve.stdout.take().ok_or("serve has no stdout")?).lines();
+    let mut value = |name: &str| -> Result<String, String> {
+        let line = lines
+            .next()
+            .and_then(Result::ok)
+            .ok_or(format!("aws-login serve printed no {name}"))?;
+        line.strip_prefix(&format!("export {name}="))
+            .map(str::to_string)
+            .ok_or(format!("unexpected line from aws-login serve: {line}"))
+    };
+    let result = (|| {
+        let url = value("AWS_CONTAINER_CREDENTIALS_FULL_URI")?;
+        let token = value("AWS_CONTAINER_AUTHORIZATION_TOKEN")?;
+        let address = url
+            .trim_start_matches("http://")
+            .trim_end_matches("/credentials")
+            .to_string();
+        let request = format!(
+            "GET /credentials HTTP/1.1\r\nHost: {address}\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+        );
+        let fetches = runs * 10;
+        let mut raw = Vec::new();
+        for _ in 0..fetches + 20 {
+            let started = std::time::Instant::now();
+            let mut stream = std::net::TcpStream::connect(&address)
+                .map_err(|e| format!("connecting to the server: {e}"))?;
+            stream
+                .write_all(request.as_bytes())
+                .map_err(|e| format!("request: {e}"))?;
+            let mut answer = Vec::new();
+            stream
+                .read_to_end(&mut answer)
+                .map_err(|e| format!("response: {e}"))?;
+            if !answer.starts_with(b"HTTP/1.1 200") {
+                return Err("the credential server did not answer 200".into());
+            }
+            raw.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        raw.drain(..20);
+
+        let mut spawn = Vec::new();
+        for _ in 0..runs + 3 {
+            let started = std::time::Instant::now();
+            let out = env
+                .command(aws_login)
+                .args(["credential-process", "--profile", "bench", "--no-login"])
+                .output()
+                .map_err(|e| format!("aws-login credential-process: {e}"))?;
+            if !out.status.success() {
+                return Err("aws-login credential-process failed".into());
+            }
+            spawn.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        spawn.drain(..3);
+
+        let script = r#"
+import sys, time
+import botocore.session
+from botocore.credentials import ContainerProvider, ProcessProvider
+n_container, n_process = int(sys.argv[1]), int(sys.argv[2])
+session = botocore.session.Session(profile="bench-process")
+def timed(load, n):
+    out = []
+    for i in range(n + 3):
+        t = time.perf_counter(); creds = load(); out.append((time.perf_counter() - t) * 1e3)
+        assert creds.get_frozen_credentials().access_key
+    return out[3:]
+container = ContainerProvider()
+process = ProcessProvider(profile_name="bench-process", load_config=lambda: session.full_config)
+for name, samples in (("container", timed(container.load, n_container)), ("process", timed(process.load, n_process))):
+    print(name, " ".join("%.4f" % v for v in samples))
+"#;
+        let out = env
+            .command(python)
+            .args(["-c", script, &fetches.to_string(), &runs.to_string()])
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &token)
+            .output()
+            .map_err(|e| format!("python: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "botocore timing failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let list = |key: &str| -> Vec<f64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
+                .map(|v| v.split(' ').filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_default()
+        };
+        Ok(vec![
+            LatencyRow::new("credential server: one HTTP fetch (new connection)", raw),
+            LatencyRow::new(
+                "botocore ContainerProvider.load() from the server",
+                list("container"),
+            ),
+            LatencyRow::new("spawn `aws-login credential-process`", spawn),
+            LatencyRow::new(
+                "botocore credential_process round trip (aws-login credential-process)",
+                list("process"),
+            ),
+        ])
+    })();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    result
+}
+
+fn render_server_rows(rows: &[LatencyRow], runs: u32) -> String {
+    let mut out = format!(
+        "\n## One credential fetch: `aws-login exec`/`serve`'s server vs a `credential_process` spawn (valid cache; {} fetches, {runs} spawns)\n\n| what | p50 | p99 | n |\n|---|---|---|---|\n",
+        runs * 10
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "| {} | {:.2} ms | {:.2} ms | {} |\n",
+            row.name,
+            row.percentile(0.50),
+            row.percentile(0.99),
+            row.samples.len()
+        ));
+    }
+    out
 }
 
 /// The environment every benchmarked command gets: a throw-away HOME, the mock as Sign-In and

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use clap::Args;
 use login_io::credential_server::{
-    profile_region, selected_profile, ChildCredentials, ChildEnvironment, CredentialServer,
-    CredentialServerConfig, RegionChoice, EXEC_MARKER, FULL_URI_VAR,
+    default_profile_shadows, profile_region, selected_profile, ChildCredentials, ChildEnvironment,
+    CredentialServer, CredentialServerConfig, RegionChoice, EXEC_MARKER, FULL_URI_VAR,
 };
 use login_io::login::{authorize, save_login, LoginMethod, LoginTarget};
 use login_io::{Environment, LoginIoError, ResolveOptions, ResolvedCredentials};
@@ -115,7 +115,7 @@ pub fn main(global: &GlobalArgs, args: &ExecArgs) -> std::process::ExitCode {
 }
 
 fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<u8, ExecError> {
-    let options = global.resolve_options();
+    let mut options = global.resolve_options();
     let env = Environment::from_process();
     let (program, rest) = command_line(args, &env);
     let shown = program.to_string_lossy().into_owned();
@@ -127,20 +127,28 @@ fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<u8, ExecError> {
             .or_else(|| env.non_empty("AWS_PROFILE"))
             .or_else(|| env.non_empty("AWS_DEFAULT_PROFILE"));
         let outer_serves = env.non_empty(FULL_URI_VAR).is_some();
-        if requested.as_deref().is_none_or(|p| p == outer) && outer_serves != args.env {
-            eprintln!(
-                "aws-login exec: already inside `aws-login exec` for profile '{outer}'; running {shown} with the credentials it provides (no second {}).",
-                if args.env { "set of variables" } else { "credential server" }
-            );
-            return Err(spawn_error(
-                &shown,
-                Command::new(&program).args(&rest).exec(),
-            ));
+        match requested {
+            Some(other) if other != outer => eprintln!(
+                "aws-login exec: inside `aws-login exec` for profile '{outer}'; {shown} gets profile '{other}' instead."
+            ),
+            _ if outer_serves != args.env => {
+                eprintln!(
+                    "aws-login exec: already inside `aws-login exec` for profile '{outer}'; running {shown} with the credentials it provides (no second {}).",
+                    if args.env { "set of variables" } else { "credential server" }
+                );
+                return Err(spawn_error(
+                    &shown,
+                    Command::new(&program).args(&rest).exec(),
+                ));
+            }
+            _ => {
+                eprintln!(
+                    "aws-login exec: inside `aws-login exec` for profile '{outer}'; {shown} gets {} for it instead.",
+                    if args.env { "plain variables" } else { "a credential server" }
+                );
+                options.profile = Some(outer);
+            }
         }
-        eprintln!(
-            "aws-login exec: inside `aws-login exec` for profile '{outer}'; {shown} gets profile '{}' instead.",
-            requested.as_deref().unwrap_or("default")
-        );
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -173,6 +181,11 @@ fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<u8, ExecError> {
         apply(command.args(&rest), &plan);
         drop(runtime);
         return Err(spawn_error(&shown, command.exec()));
+    }
+
+    // (Plain variables come first in every SDK's chain; a server does not.)
+    if let Ok(Some(warning)) = default_profile_shadows(&options) {
+        eprintln!("aws-login exec: warning: {warning}");
     }
 
     let mut config = CredentialServerConfig::new(options);

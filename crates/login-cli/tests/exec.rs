@@ -530,6 +530,21 @@ fn a_nested_exec_says_so_and_uses_the_outer_server() {
         stderr(&out)
     );
 
+    // --env inside: plain variables for the outer profile, and a note saying so.
+    let script =
+        format!("{AWS_LOGIN} exec --env -- sh -c 'echo inner=$AWS_LOGIN_EXEC $AWS_ACCESS_KEY_ID'");
+    let out = exec(&sandbox, &["--profile", "dev", "--", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.trim().starts_with("inner=dev ASIA"), "{stdout}");
+    assert!(
+        stderr(&out).contains("gets plain variables for it instead"),
+        "{}",
+        stderr(&out)
+    );
+
     // Another profile inside: a server of its own, and a note saying so.
     sandbox.login("prod", "admin");
     let script = format!(
@@ -605,5 +620,34 @@ fn without_a_command_the_shell_starts() {
     assert!(
         stdout.starts_with("shell=dev http://127.0.0.1:"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn a_default_profile_with_credentials_of_its_own_is_named() {
+    let sandbox = Sandbox::new();
+    sandbox.login("dev", "alice");
+    let quiet = exec(&sandbox, &["--profile", "dev", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&quiet).contains("warning"), "{}", stderr(&quiet));
+    std::fs::write(
+        sandbox.home.join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = example\n",
+    )
+    .unwrap();
+    let out = exec(&sandbox, &["--profile", "dev", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("profile 'default' in")
+            && err.contains("has credentials of its own (Access Key)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("AKIAEXAMPLE") && !err.contains("example\n"),
+        "{err}"
     );
 }

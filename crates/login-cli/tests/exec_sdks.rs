@@ -1,7 +1,7 @@
 //! Real SDKs as the child of `aws-login exec`, with no code change and the default credential
 //! chain: boto3 1.40.76 (before login sessions) and current boto3, the JS SDK v3 from before login
 //! sessions (3.934) and current, each calling STS `GetCallerIdentity` before and after the first
-//! credentials expired, in one long-running child (signin-mock issues 6-second credentials); and
+//! credentials expired, in one long-running child (signin-mock issues 20-second credentials); and
 //! the `aws-cdk` CLI from before 2.1034.0 deploying an environment-agnostic stack, which finds its
 //! account and credentials through the server, as far as a CloudFormation stand-in.
 //!
@@ -20,9 +20,10 @@ use signin_mock::MockConfig;
 use support::Sandbox;
 
 const AWS_LOGIN: &str = env!("CARGO_BIN_EXE_aws-login");
-/// Credentials issued by the mock live this long; the server refreshes inside 3 s of expiry.
-const LIFETIME_SECS: u64 = 6;
-const WINDOW: &str = "3s";
+/// Credentials issued by the mock live this long; the server refreshes inside 10 s of expiry
+/// (room for a slow machine between a fetch and the STS call it signs).
+const LIFETIME_SECS: u64 = 20;
+const WINDOW: &str = "10s";
 
 fn peer(var: &str) -> Option<PathBuf> {
     if std::env::var("AWS_LOGIN_SKIP_INTEROP").is_ok_and(|v| v == "1") {

@@ -70,9 +70,9 @@ impl Serve {
         std::fs::read_to_string(&self.stderr_file).unwrap_or_default()
     }
 
-    /// Sends `request` as is and returns the status line (empty when the server closed the
-    /// connection without an answer).
-    fn raw(&self, request: &[u8]) -> String {
+    /// Sends `request` as is and returns the whole answer (empty when the server closed the
+    /// connection without one).
+    fn raw_answer(&self, request: &[u8]) -> String {
         let mut stream = TcpStream::connect(self.address).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(15)))
@@ -80,7 +80,12 @@ impl Serve {
         let _ = stream.write_all(request);
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
-        String::from_utf8_lossy(&answer)
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    /// The status line of the answer to `request`.
+    fn raw(&self, request: &[u8]) -> String {
+        self.raw_answer(request)
             .lines()
             .next()
             .unwrap_or("")
@@ -303,18 +308,17 @@ fn burst(url: &str, token: &str, per_client: usize) -> (Vec<String>, Vec<Duratio
 
 #[test]
 fn sixteen_clients_times_a_thousand_requests_across_a_refresh_make_one_token_request() {
-    // Credentials live 320 s, so they enter the five-minute refresh window 20 s after the login:
-    // the first half of the requests comes before, the second half starts after, together.
-    let sandbox = Sandbox::with_mock(MockConfig {
-        access_token_lifetime_secs: 320,
-        ..MockConfig::default()
-    });
+    // The cached credentials have 315 s left, so they enter the five-minute refresh window 15 s
+    // from now: the first half of the requests comes before (as many as fit), the second half
+    // starts after, together. The refreshed ones live 900 s, well past the end of the test.
+    let sandbox = Sandbox::new();
     let session = sandbox.login("dev", "alice");
+    sandbox.set_seconds_left(&session, 315);
     let first_key = sandbox.read_cache(&session)["accessToken"]["accessKeyId"]
         .as_str()
         .unwrap()
         .to_string();
-    let expires_at = Instant::now() + Duration::from_secs(320);
+    let expires_at = Instant::now() + Duration::from_secs(315);
     let mut serve = Serve::start(&sandbox, &[]);
 
     let (keys_before, mut latencies) = burst(&serve.url, &serve.token, 500);
@@ -407,4 +411,41 @@ fn a_taken_port_and_a_missing_login_are_clear_errors() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--login"));
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_ended_session_is_answered_with_its_message_and_said_once() {
+    // 6-second credentials, refreshed inside 3 s of expiry.
+    let sandbox = Sandbox::with_mock(MockConfig {
+        access_token_lifetime_secs: 6,
+        ..MockConfig::default()
+    });
+    sandbox.login("dev", "alice");
+    let mut serve = Serve::start(&sandbox, &["--refresh-window", "3s"]);
+    assert!(serve.good().starts_with("HTTP/1.1 200"));
+    sandbox.mock.expire_sessions();
+    std::thread::sleep(Duration::from_secs(7));
+    for _ in 0..3 {
+        let answer = serve.raw_answer(
+            format!(
+                "GET /credentials HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+                serve.token
+            )
+            .as_bytes(),
+        );
+        assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["code"], "SessionExpired", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("aws-login login --profile dev"),
+            "{body}"
+        );
+    }
+    assert!(serve.still_running());
+    let err = serve.stderr();
+    assert_eq!(err.matches("has expired").count(), 1, "said once: {err}");
 }

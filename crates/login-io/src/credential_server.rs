@@ -44,7 +44,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use login_core::cache::REFRESH_WINDOW_SECONDS;
 use login_core::timefmt::format_expires_at;
-use login_core::SecretString;
+use login_core::{SecretString, SharedCredentialsFile};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
@@ -53,6 +53,7 @@ use tokio::sync::{watch, Semaphore};
 use zeroize::Zeroizing;
 
 use crate::error::LoginIoError;
+use crate::paths::expand_path;
 use crate::profile::{load_config, ResolveOptions};
 use crate::resolve::{resolve_credentials, ResolvedCredentials};
 use crate::settings::Environment;
@@ -75,6 +76,10 @@ const CONFLICTING_VARS: &[&str] = &[
     "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
     "AWS_ACCOUNT_ID",
+    // botocore and the JS SDK try web identity before the container endpoint.
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
     EXEC_MARKER,
 ];
 
@@ -584,6 +589,50 @@ pub fn profile_region(options: &ResolveOptions) -> Result<Option<String>, LoginI
 /// The name of the profile `options` selects (`--profile`, `AWS_PROFILE`, …, `default`).
 pub fn selected_profile(options: &ResolveOptions) -> Result<String, LoginIoError> {
     Ok(options.env_settings()?.0.profile)
+}
+
+/// When the served profile is not `default` but `default` has credentials of its own, AWS SDKs
+/// in the child find those first (botocore and the JS SDK try the shared credentials and config
+/// files before the container endpoint): the warning to show, naming the file.
+pub fn default_profile_shadows(options: &ResolveOptions) -> Result<Option<String>, LoginIoError> {
+    let (settings, env) = options.env_settings()?;
+    if settings.profile == "default" {
+        return Ok(None);
+    }
+    let served = &settings.profile;
+    let warning = |style: &str, file: &std::path::Path| {
+        format!(
+            "profile 'default' in {} has credentials of its own ({style}); AWS SDKs try it before the credential server, so the command may use it instead of profile '{served}'.",
+            file.display()
+        )
+    };
+    let config = load_config(&settings.config_file)?;
+    if let Some(view) = config.file.profile("default") {
+        let style = config.file.credential_style("default").or_else(|| {
+            view.get("login_session")
+                .filter(|v| !v.trim().is_empty())
+                .map(|_| "Login")
+        });
+        if let Some(style) = style {
+            return Ok(Some(warning(style, &config.path)));
+        }
+    }
+    let credentials_file = match env.non_empty("AWS_SHARED_CREDENTIALS_FILE") {
+        Some(path) => expand_path(&path, &env),
+        None => match env.home_dir() {
+            Some(home) => home.join(".aws").join("credentials"),
+            None => return Ok(None),
+        },
+    };
+    let Ok(text) = std::fs::read_to_string(&credentials_file) else {
+        return Ok(None);
+    };
+    let keys = SharedCredentialsFile::parse(&text);
+    let has_keys = keys
+        .profile("default")
+        .and_then(|view| view.get("aws_access_key_id").map(|v| !v.trim().is_empty()))
+        .unwrap_or(false);
+    Ok(has_keys.then(|| warning("Access Key", &credentials_file)))
 }
 
 /// The credentials a child gets.
