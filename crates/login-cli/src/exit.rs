@@ -19,7 +19,7 @@ Exit codes:
 
 Environment: AWS_PROFILE, AWS_CONFIG_FILE, AWS_REGION, AWS_LOGIN_CACHE_DIRECTORY,
 AWS_ENDPOINT_URL_SIGNIN, AWS_ENDPOINT_URL, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, AWS_CA_BUNDLE,
-HTTPS_PROXY, NO_PROXY.";
+HTTPS_PROXY, NO_PROXY, AWS_LOGIN_HTTP_TIMEOUT (seconds per attempt at the sign-in service, default 20).";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {

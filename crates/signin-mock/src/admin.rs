@@ -205,8 +205,89 @@ pub(crate) async fn identities(State(state): State<SharedState>) -> Response {
         "identities": state.config.identities,
         "permissions": permissions,
         "roles": state.config.roles,
+        "mfa_devices": state.config.mfa_devices,
     }))
     .into_response()
+}
+
+/// A code of this MFA device that AssumeRole would accept now (not yet spent), and how many
+/// seconds it stays acceptable. Does not spend it.
+pub(crate) fn mfa_code(state: &SharedState, serial: &str) -> Result<(String, i64), String> {
+    let Some(device) = state.config.mfa_devices.iter().find(|d| d.serial == serial) else {
+        return Err(format!("no MFA device with serial {serial:?}"));
+    };
+    let now_secs = state.now_ms().div_euclid(1000);
+    let current = crate::mfa::step_of(now_secs);
+    let inner = state.lock();
+    let used = inner.used_mfa_steps.get(serial);
+    // The current step's code, else the next one's (accepted as drift for another step).
+    for step in [current, current + 1] {
+        if !used.is_some_and(|u| u.contains(&step)) {
+            let valid_until = (step + 2) * crate::mfa::STEP_SECS;
+            return Ok((
+                crate::mfa::code_at_step(&device.secret, step),
+                valid_until - now_secs,
+            ));
+        }
+    }
+    Err(format!(
+        "both codes of {serial:?} acceptable now were already used; try again in {} s",
+        (current + 1) * crate::mfa::STEP_SECS - now_secs
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MfaQuery {
+    serial: String,
+}
+
+pub(crate) async fn mfa_code_handler(
+    State(state): State<SharedState>,
+    query: Result<axum::extract::Query<MfaQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(axum::extract::Query(query)) = query else {
+        return bad_request("expected ?serial=arn:aws:iam::ACCOUNT:mfa/NAME");
+    };
+    match mfa_code(&state, &query.serial) {
+        Ok((code, valid_for_secs)) => Json(json!({
+            "serial": query.serial,
+            "code": code,
+            "valid_for_secs": valid_for_secs,
+        }))
+        .into_response(),
+        Err(message) if message.starts_with("no MFA device") => {
+            (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response()
+        }
+        Err(message) => (StatusCode::CONFLICT, Json(json!({"error": message}))).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegionsBody {
+    disabled: Vec<String>,
+}
+
+pub(crate) async fn get_sts_regions(State(state): State<SharedState>) -> Response {
+    let disabled = state.lock().sts_disabled_regions.clone();
+    Json(json!({ "disabled": disabled })).into_response()
+}
+
+pub(crate) async fn set_sts_regions(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<RegionsBody>(&body) {
+        Ok(b) => {
+            let disabled: std::collections::BTreeSet<String> = b.disabled.into_iter().collect();
+            state.lock().sts_disabled_regions = disabled.clone();
+            Json(json!({ "disabled": disabled })).into_response()
+        }
+        Err(e) => bad_request(format!(
+            "expected {{\"disabled\": [\"eu-south-1\", …]}}: {e}"
+        )),
+    }
 }
 
 pub(crate) async fn health() -> Response {

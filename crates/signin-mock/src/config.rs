@@ -43,6 +43,22 @@ impl Identity {
     }
 }
 
+/// STS's `externalIdType`: 2–1224 characters of `[\w+=,.@:\/-]`.
+pub(crate) fn valid_external_id(value: &str) -> bool {
+    (2..=1224).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b))
+}
+
+/// STS's `serialNumberType`: 9–256 characters of `[\w+=/:,.@-]`.
+pub(crate) fn valid_serial_number(value: &str) -> bool {
+    (9..=256).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=/:,.@-".contains(&b))
+}
+
 pub(crate) fn arn_account(arn: &str) -> &str {
     arn.split(':').nth(4).unwrap_or("")
 }
@@ -58,7 +74,48 @@ pub struct Role {
     /// The role's MaxSessionDuration (3600 by default, as in IAM).
     #[serde(default = "one_hour")]
     pub max_session_duration_secs: u64,
+    /// The trust policy's `sts:ExternalId` condition: AssumeRole must send exactly this.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// The trust policy's `aws:MultiFactorAuthPresent` condition: AssumeRole must carry a valid
+    /// `SerialNumber` + `TokenCode` (or be called with credentials that were issued with MFA).
+    #[serde(default)]
+    pub mfa_required: bool,
 }
+
+impl Role {
+    /// A role everyone may assume for up to an hour, with no conditions. Build others with
+    /// `Role { trusted: …, ..Role::new(arn) }`.
+    pub fn new(arn: &str) -> Self {
+        Role {
+            arn: arn.to_owned(),
+            trusted: everyone(),
+            max_session_duration_secs: one_hour(),
+            external_id: None,
+            mfa_required: false,
+        }
+    }
+
+    /// The role's name (the last path segment of its ARN).
+    pub fn name(&self) -> &str {
+        self.arn.rsplit('/').next().unwrap_or("")
+    }
+}
+
+/// A virtual MFA device (see [`crate::mfa`] for how its codes are computed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaDevice {
+    /// `arn:aws:iam::ACCOUNT:mfa/NAME`, what clients send as `SerialNumber`.
+    pub serial: String,
+    /// The identity (name) the device belongs to.
+    pub identity: String,
+    /// The TOTP key (its UTF-8 bytes).
+    pub secret: String,
+}
+
+/// The documented secret of the built-in device `arn:aws:iam::111122223333:mfa/alice`.
+pub const BUILTIN_MFA_SECRET: &str = "signin-mock-alice-totp";
 
 fn everyone() -> Vec<String> {
     vec!["*".to_owned()]
@@ -94,6 +151,10 @@ pub struct MockConfig {
     pub auto_approve: Option<String>,
     /// Faults active from the start.
     pub faults: FaultPlan,
+    /// Virtual MFA devices for AssumeRole's `SerialNumber` + `TokenCode`.
+    pub mfa_devices: Vec<MfaDevice>,
+    /// Regions (from the SigV4 scope) where STS answers `RegionDisabledException`.
+    pub sts_disabled_regions: Vec<String>,
 }
 
 impl Default for MockConfig {
@@ -101,11 +162,7 @@ impl Default for MockConfig {
         MockConfig {
             port: 0,
             identities: builtin_identities(),
-            roles: vec![Role {
-                arn: "arn:aws:iam::111122223333:role/Deploy".to_owned(),
-                trusted: vec!["*".to_owned()],
-                max_session_duration_secs: 3600,
-            }],
+            roles: vec![Role::new("arn:aws:iam::111122223333:role/Deploy")],
             access_token_lifetime_secs: 900,
             session_lifetime_secs: 12 * 3600,
             auth_code_lifetime_secs: 300,
@@ -114,6 +171,12 @@ impl Default for MockConfig {
             clock_offset_secs: 0,
             auto_approve: None,
             faults: FaultPlan::default(),
+            mfa_devices: vec![MfaDevice {
+                serial: "arn:aws:iam::111122223333:mfa/alice".to_owned(),
+                identity: "alice".to_owned(),
+                secret: BUILTIN_MFA_SECRET.to_owned(),
+            }],
+            sts_disabled_regions: Vec::new(),
         }
     }
 }
@@ -218,10 +281,59 @@ impl MockConfig {
         }
         for role in &self.roles {
             let parts: Vec<&str> = role.arn.split(':').collect();
-            if parts.len() != 6 || parts[2] != "iam" || !parts[5].starts_with("role/") {
+            let account_ok = parts.len() == 6
+                && parts[4].len() == 12
+                && parts[4].bytes().all(|b| b.is_ascii_digit());
+            if !account_ok || parts[2] != "iam" || !parts[5].starts_with("role/") {
                 return Err(ConfigError::Invalid(format!(
                     "role {:?} is not an IAM role ARN",
                     role.arn
+                )));
+            }
+            if !(900..=43200).contains(&role.max_session_duration_secs) {
+                return Err(ConfigError::Invalid(format!(
+                    "role {:?}: max_session_duration_secs must be 900..=43200, as in IAM",
+                    role.arn
+                )));
+            }
+            if let Some(external_id) = &role.external_id {
+                if !valid_external_id(external_id) {
+                    return Err(ConfigError::Invalid(format!(
+                        "role {:?}: external_id must be 2-1224 characters of [\\w+=,.@:/-]",
+                        role.arn
+                    )));
+                }
+            }
+        }
+        let mut serials = std::collections::HashSet::new();
+        for device in &self.mfa_devices {
+            let parts: Vec<&str> = device.serial.split(':').collect();
+            let serial_ok = parts.len() == 6
+                && parts[2] == "iam"
+                && parts[5].starts_with("mfa/")
+                && valid_serial_number(&device.serial);
+            if !serial_ok {
+                return Err(ConfigError::Invalid(format!(
+                    "MFA device {:?} is not an IAM MFA device ARN (arn:aws:iam::ACCOUNT:mfa/NAME)",
+                    device.serial
+                )));
+            }
+            if self.identity(&device.identity).is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "MFA device {:?} belongs to {:?}, which is not a configured identity",
+                    device.serial, device.identity
+                )));
+            }
+            if device.secret.is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "MFA device {:?} needs a non-empty secret",
+                    device.serial
+                )));
+            }
+            if !serials.insert(device.serial.clone()) {
+                return Err(ConfigError::Invalid(format!(
+                    "MFA device {:?} appears twice",
+                    device.serial
                 )));
             }
         }

@@ -21,6 +21,7 @@ mod authorize;
 mod config;
 mod dpop;
 mod faults;
+pub mod mfa;
 mod server;
 mod sigv4;
 mod state;
@@ -29,7 +30,9 @@ mod token;
 
 use std::sync::Arc;
 
-pub use config::{builtin_identities, ConfigError, Identity, MockConfig, Role};
+pub use config::{
+    builtin_identities, ConfigError, Identity, MfaDevice, MockConfig, Role, BUILTIN_MFA_SECRET,
+};
 pub use faults::{FaultPlan, FaultTarget};
 pub use state::{Permissions, Stats};
 
@@ -59,6 +62,8 @@ pub enum AdminError {
     UnknownIdentity(String),
     #[error("invalid fault plan: {0}")]
     InvalidFaults(String),
+    #[error("{0}")]
+    Mfa(String),
 }
 
 /// Entry point: `MockServer::start(config).await`.
@@ -199,6 +204,19 @@ impl RunningMock {
     /// Expires every issued credential now: STS answers `ExpiredToken`.
     pub fn expire_credentials(&self) {
         admin::expire_credentials(&self.state);
+    }
+
+    /// A code of this MFA device that AssumeRole accepts now and has not seen yet (the
+    /// current step's, else the next step's). Does not spend it.
+    pub fn mfa_code(&self, serial: &str) -> Result<String, AdminError> {
+        admin::mfa_code(&self.state, serial)
+            .map(|(code, _)| code)
+            .map_err(AdminError::Mfa)
+    }
+
+    /// STS answers `RegionDisabledException` for signatures scoped to these regions from now on.
+    pub fn set_sts_disabled_regions(&self, regions: &[&str]) {
+        self.state.lock().sts_disabled_regions = regions.iter().map(|r| (*r).to_owned()).collect();
     }
 
     pub fn config(&self) -> &MockConfig {

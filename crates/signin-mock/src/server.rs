@@ -56,6 +56,11 @@ pub(crate) fn router(state: SharedState) -> Router {
             post(admin::expire_credentials_handler),
         )
         .route("/identities", get(admin::identities))
+        .route("/mfa/code", get(admin::mfa_code_handler))
+        .route(
+            "/sts/regions",
+            get(admin::get_sts_regions).post(admin::set_sts_regions),
+        )
         .route("/health", get(admin::health));
     Router::new()
         .route("/v1/authorize", get(authorize::authorize))
@@ -101,7 +106,12 @@ fn injected_status(path: &str, status: u16) -> Response {
             } else {
                 "InternalFailure"
             };
-            sts::error_response(status, code, "Injected fault")
+            let message = if code == "Throttling" {
+                "Rate exceeded"
+            } else {
+                "Injected fault"
+            };
+            sts::error_response(status, code, message)
         }
         Some(FaultTarget::Authorize) => authorize::html_response(
             status,
