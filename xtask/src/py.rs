@@ -69,7 +69,12 @@ pub fn test(_peers: &Peers) -> Result<(), String> {
     match build_sdist() {
         Ok(sdist) => {
             let sdist_arg = sdist.to_str().ok_or("the sdist path is not UTF-8")?;
-            let python = fresh_venv("py-sdist", &[OTHER_PYTHON_PYTEST, sdist_arg])?;
+            let python = fresh_venv_with_env(
+                "py-sdist",
+                Path::new("python3"),
+                &[OTHER_PYTHON_PYTEST, sdist_arg],
+                sdist_build_env(),
+            )?;
             if let Err(e) = pytest(&python, &crate_dir, &binaries, &["tests/common"]) {
                 failures.push(format!("py-sdist: {e}"));
             }
@@ -327,13 +332,38 @@ fn fresh_venv_from(
     interpreter: &Path,
     requirements: &[&str],
 ) -> Result<PathBuf, String> {
+    fresh_venv_with_env(name, interpreter, requirements, Vec::new())
+}
+
+/// `fresh_venv_from` with extra environment for `pip install` (the sdist's build settings).
+fn fresh_venv_with_env(
+    name: &str,
+    interpreter: &Path,
+    requirements: &[&str],
+    env: Vec<(&str, &str)>,
+) -> Result<PathBuf, String> {
     let dir = work_dir().join(name);
     run(Command::new(interpreter)
         .args(["-m", "venv", "--clear"])
         .arg(&dir))?;
     let python = dir.join("bin/python");
-    install(&python, requirements)?;
+    if !requirements.is_empty() {
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+            .args(requirements)
+            .envs(env))?;
+    }
     Ok(python)
+}
+
+/// pip builds the sdist with maturin's PEP 517 backend, in release as for a user; with
+/// `AWS_LOGIN_PY_PROFILE=dev` (iterating) in the dev profile, like the wheel then.
+fn sdist_build_env() -> Vec<(&'static str, &'static str)> {
+    if std::env::var("AWS_LOGIN_PY_PROFILE").as_deref() == Ok("dev") {
+        vec![("MATURIN_PEP517_ARGS", "--profile dev")]
+    } else {
+        Vec::new()
+    }
 }
 
 /// A venv whose third-party requirements are reinstalled only when they change (a stamp file
