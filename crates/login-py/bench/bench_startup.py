@@ -19,18 +19,24 @@ import statistics
 import subprocess
 import tempfile
 import time
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 
-def _start(python: str, env: Dict[str, str], cwd: str) -> float:
+def _start(python: str, env: Dict[str, str], cwd: str) -> Tuple[float, float]:
+    """(wall µs, CPU µs = user + system of the child, which load on other cores disturbs less)."""
     started = time.perf_counter()
-    subprocess.run([python, "-c", "pass"], env=env, cwd=cwd, check=True)
-    return (time.perf_counter() - started) * 1e6
+    child = subprocess.Popen([python, "-c", "pass"], env=env, cwd=cwd)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = (time.perf_counter() - started) * 1e6
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{python} -c pass exited with {child.returncode}")
+    return wall, (usage.ru_utime + usage.ru_stime) * 1e6
 
 
 def _paired(with_python: str, without_python: str, env: Dict[str, str], rounds: int, cwd: str) -> Dict[str, float]:
-    ours: List[float] = []
-    theirs: List[float] = []
+    ours: List[Tuple[float, float]] = []
+    theirs: List[Tuple[float, float]] = []
     for i in range(rounds):
         if i % 2 == 0:
             ours.append(_start(with_python, env, cwd))
@@ -38,13 +44,14 @@ def _paired(with_python: str, without_python: str, env: Dict[str, str], rounds: 
         else:
             theirs.append(_start(without_python, env, cwd))
             ours.append(_start(with_python, env, cwd))
-    differences = [a - b for a, b in zip(ours, theirs)]
-    return {
-        "with": statistics.median(ours),
-        "without": statistics.median(theirs),
-        "median_diff": statistics.median(differences),
-        "mean_diff": statistics.fmean(differences),
-    }
+    row: Dict[str, float] = {}
+    for index, measure in ((0, "wall"), (1, "cpu")):
+        differences = [a[index] - b[index] for a, b in zip(ours, theirs)]
+        row[f"{measure}_with"] = statistics.median(a[index] for a in ours)
+        row[f"{measure}_without"] = statistics.median(b[index] for b in theirs)
+        row[f"{measure}_median_diff"] = statistics.median(differences)
+        row[f"{measure}_mean_diff"] = statistics.fmean(differences)
+    return row
 
 
 def _importtime(python: str, env: Dict[str, str], rounds: int, cwd: str) -> float:
@@ -76,13 +83,16 @@ def main() -> None:
             args.with_python, args.without_python, {**env, "AWS_LOGIN_PROVIDER_DISABLE": "1"}, args.rounds, cwd
         )
         hook_us = _importtime(args.with_python, env, min(args.rounds, 100), cwd)
-    print(f"Interpreter start-up (`python -c pass`), {args.rounds} alternating pairs, µs:\n")
-    print("| | with the wheel (median) | without (median) | paired difference: median | mean |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    load = os.getloadavg()[0]
+    print(f"Interpreter start-up (`python -c pass`), {args.rounds} alternating pairs, µs (load {load:.1f}):\n")
+    print("| | measure | with the wheel (median) | without (median) | paired difference: median | mean |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
     for label, row in (("hook armed", armed), ("AWS_LOGIN_PROVIDER_DISABLE=1", off)):
-        print(
-            f"| {label} | {row['with']:.0f} | {row['without']:.0f} | {row['median_diff']:.0f} | {row['mean_diff']:.0f} |"
-        )
+        for measure in ("wall", "cpu"):
+            print(
+                f"| {label} | {measure} | {row[measure + '_with']:.0f} | {row[measure + '_without']:.0f} "
+                f"| {row[measure + '_median_diff']:.0f} | {row[measure + '_mean_diff']:.0f} |"
+            )
     print(f"\n`-X importtime`: `_aws_login_hook` {hook_us:.0f} µs (median of {min(args.rounds, 100)} starts)")
 
 
