@@ -37,6 +37,7 @@ const TESTS_CURRENT: &[&str] = &[
     "concurrency.test.mjs",
     "plugin.test.mjs",
     "fixtures.test.mjs",
+    "typescript.test.mjs",
 ];
 const TESTS_OLD: &[&str] = &["sts.test.mjs", "cdk.test.mjs"];
 
@@ -94,7 +95,12 @@ pub fn build_addon(release: bool) -> Result<(), String> {
     run(npm().arg("install").current_dir(&crate_dir))?;
     let mut command = npm();
     command
-        .args(["run", if release { "build" } else { "build:debug" }, "--", "--target-dir"])
+        .args([
+            "run",
+            if release { "build" } else { "build:debug" },
+            "--",
+            "--target-dir",
+        ])
         .arg(target_dir())
         .current_dir(&crate_dir);
     if !release {

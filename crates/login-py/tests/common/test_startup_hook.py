@@ -60,7 +60,7 @@ def test_values_that_do_not_disable(aws_home: Any, value: str) -> None:
     assert "_BotocoreFinder" in _json(aws_home.run_python(_FINDERS, AWS_LOGIN_PROVIDER_DISABLE=value))
 
 
-def test_importtime_shows_the_hook_as_one_small_import(aws_home: Any) -> None:
+def test_importtime_shows_the_hook_as_one_import_with_nothing_nested(aws_home: Any) -> None:
     timed = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "pass"],
         env=aws_home.hooked_env(),
