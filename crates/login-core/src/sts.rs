@@ -161,6 +161,21 @@ pub enum StsError {
 }
 
 impl StsError {
+    /// The variant's name, stable for bindings and fixtures (`"MfaFailed"`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StsError::AccessDenied { .. } => "AccessDenied",
+            StsError::MfaFailed { .. } => "MfaFailed",
+            StsError::ExpiredToken { .. } => "ExpiredToken",
+            StsError::InvalidSourceCredentials { .. } => "InvalidSourceCredentials",
+            StsError::RegionDisabled { .. } => "RegionDisabled",
+            StsError::Throttled { .. } => "Throttled",
+            StsError::Invalid { .. } => "Invalid",
+            StsError::Service { .. } => "Service",
+            StsError::Malformed { .. } => "Malformed",
+        }
+    }
+
     /// The STS error code (`AccessDenied`, `ExpiredToken`, …), or `Malformed`.
     pub fn code(&self) -> &str {
         match self {
