@@ -31,7 +31,9 @@
 //! Role profiles (`role_arn` + `source_profile` / `credential_source`) are planned by
 //! login-core's chain planner and run by [`chain`]: the base (login session, static keys,
 //! credential_process, environment), then each AssumeRole, each step cached in AWS CLI v2's
-//! `~/.aws/cli/cache` under the same lock-and-atomic-replace rule as the login cache.
+//! `~/.aws/cli/cache` under the same lock-and-atomic-replace rule as the login cache. With the
+//! `provide-credentials` feature, `LoginCredentialsProvider` serves the same resolution to the
+//! AWS SDK for Rust (`aws_credential_types::provider::ProvideCredentials`).
 //!
 //! Resolution reads the cache without a lock and answers at once while more than five minutes
 //! remain. Otherwise it takes the session's lock (an in-process mutex keyed by cache file plus
@@ -51,6 +53,8 @@ pub mod login;
 pub mod mfa;
 pub mod paths;
 pub mod profile;
+#[cfg(feature = "provide-credentials")]
+pub mod provider;
 pub mod resolve;
 pub mod session;
 pub mod settings;
@@ -59,6 +63,8 @@ pub mod sources;
 pub use chain::{profile_status, ProfileStatus, RoleProfileStatus, RoleStepStatus};
 pub use error::{AssumeRoleFailure, ErrorKind, LoginIoError};
 pub use profile::{login_profiles, LoginProfile, LoginProfileContext, ResolveOptions};
+#[cfg(feature = "provide-credentials")]
+pub use provider::LoginCredentialsProvider;
 pub use resolve::{
     resolve_credentials, resolve_credentials_blocking, ResolvedCredentials, RoleChain,
 };
