@@ -9,6 +9,11 @@
 //! callback). Nothing touches the real `~/.aws`. Timing: hyperfine; memory: `/usr/bin/time -f
 //! %M`. Results go to stdout and `.work/bench/results.md`.
 //!
+//! A role profile (`role_arn` with `source_profile` = the login profile) is timed the same way
+//! with its role credentials cached: `aws-login export-credentials --profile admin` against
+//! botocore resolving the same profile with AWS CLI's role cache (`JSONFileCache` on
+//! `~/.aws/cli/cache`, as `aws configure export-credentials` does).
+//!
 //! Then the bindings' in-process benchmarks (`node::bench`, `py::bench`).
 //!
 //! Options: `--runs N` (valid-cache runs per command, default 40), `--refresh-runs N`
@@ -23,6 +28,9 @@ use crate::util::{self, work_dir};
 /// Targets from the issue.
 const SPEEDUP_TARGET: f64 = 50.0;
 const RSS_TARGET_MB: f64 = 10.0;
+/// The role-profile target (issue 10): cached role credentials, against botocore.
+const ROLE_SPEEDUP_TARGET: f64 = 100.0;
+const BENCH_ROLE_ARN: &str = "arn:aws:iam::111122223333:role/Deploy";
 
 /// `cargo xtask bench` options.
 #[derive(Debug, clap::Args)]
@@ -112,6 +120,8 @@ pub fn run(args: Args) -> Result<(), String> {
         .collect::<Result<_, _>>()?;
     let refreshes_during_valid = mock.refresh_calls()? - refreshes_before;
 
+    let role_section = role_profile_rows(&env, &home, &aws_login, &python, &mock, &dir, runs)?;
+
     // Refresh: each run first pushes `expiresAt` into the past, so each run calls /v1/token once.
     let expire = format!(
         "{python} -c \"import json, os, sys; p = sys.argv[1]; d = json.load(open(p)); d['accessToken']['expiresAt'] = '2000-01-01T00:00:00Z'; open(p + '.x', 'w').write(json.dumps(d)); os.replace(p + '.x', p)\" {}",
@@ -138,7 +148,10 @@ pub fn run(args: Args) -> Result<(), String> {
         runs,
         refresh_runs,
     );
-    let report = format!("{report}{}", render_server_rows(&exec_rows, runs));
+    let report = format!(
+        "{report}{}\n{role_section}",
+        render_server_rows(&exec_rows, runs)
+    );
     println!("{report}");
     let path = dir.join("results.md");
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
@@ -339,6 +352,102 @@ fn render_server_rows(rows: &[LatencyRow], runs: u32) -> String {
     out
 }
 
+/// `export-credentials --profile admin` (a role over the login profile) with its role
+/// credentials cached, against botocore resolving the same profile through AWS CLI's role
+/// cache. Returns the report section.
+fn role_profile_rows(
+    env: &Env,
+    home: &Path,
+    aws_login: &Path,
+    python: &str,
+    mock: &Mock,
+    dir: &Path,
+    runs: u32,
+) -> Result<String, String> {
+    let config = home.join(".aws/config");
+    let mut text = std::fs::read_to_string(&config)
+        .map_err(|e| format!("reading {}: {e}", config.display()))?;
+    text.push_str(&format!(
+        "\n[profile admin]\nrole_arn = {BENCH_ROLE_ARN}\nsource_profile = bench\nregion = us-east-1\n"
+    ));
+    std::fs::write(&config, text).map_err(|e| format!("writing {}: {e}", config.display()))?;
+    let ours = format!(
+        "{} export-credentials --profile admin --format process",
+        aws_login.display()
+    );
+    let botocore = format!(
+        "{python} -c \"import os, botocore.session; from botocore.credentials import JSONFileCache; s = botocore.session.Session(profile='admin'); s.get_component('credential_provider').get_provider('assume-role').cache = JSONFileCache(os.path.expanduser('~/.aws/cli/cache')); print(s.get_credentials().get_frozen_credentials().access_key)\""
+    );
+    let commands = [
+        ("aws-login (role)", ours.as_str()),
+        ("botocore (role)", botocore.as_str()),
+    ];
+    // The first run assumes the role and caches it; then both must print the cached key.
+    let mut keys = Vec::new();
+    for (name, command) in commands {
+        let out = env
+            .shell(command)
+            .output()
+            .map_err(|e| format!("{name}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{name} failed before timing: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        keys.push(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    if !keys[0].contains(keys[1].trim()) {
+        return Err(format!(
+            "botocore did not reuse aws-login's cached role credentials ({} vs {})",
+            keys[1].trim(),
+            keys[0].trim()
+        ));
+    }
+    let before = mock.assume_role_calls()?;
+    let timings = hyperfine(env, &dir.join("role.csv"), &commands, runs, None)?;
+    let rss: Vec<f64> = commands
+        .iter()
+        .map(|(_, c)| peak_rss_mb(env, c, 7))
+        .collect::<Result<_, _>>()?;
+    let during = mock.assume_role_calls()? - before;
+    Ok(render_role_report(&timings, &rss, during, runs))
+}
+
+fn render_role_report(
+    timings: &[Timing],
+    rss: &[f64],
+    assume_role_calls: u64,
+    runs: u32,
+) -> String {
+    let mut out = format!(
+        "## Role profile over the login profile, cached role credentials ({runs} runs each) and peak RSS\n\n\
+         `export-credentials --profile admin` (`role_arn` + `source_profile = bench`) against botocore resolving\n\
+         `admin` with AWS CLI's role cache (`JSONFileCache(~/.aws/cli/cache)`).\n\n\
+         | command | mean ± σ | median | min | max | peak RSS | aws-login is |\n|---|---|---|---|---|---|---|\n"
+    );
+    let ours = timings.first().map(|t| t.mean_ms).unwrap_or(f64::NAN);
+    for (t, rss) in timings.iter().zip(rss) {
+        let ratio = if std::ptr::eq(t, &timings[0]) {
+            "—".to_string()
+        } else {
+            format!("{:.0}× faster", t.mean_ms / ours)
+        };
+        out.push_str(&format!(
+            "| {} | {:.1} ± {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB | {} |\n",
+            t.name, t.mean_ms, t.stddev_ms, t.median_ms, t.min_ms, t.max_ms, rss, ratio
+        ));
+    }
+    let speedup = timings.get(1).map(|t| t.mean_ms / ours).unwrap_or(0.0);
+    let our_rss = rss.first().copied().unwrap_or(f64::NAN);
+    out.push_str(&format!(
+        "\nAssumeRole calls during the runs: {assume_role_calls} (must be 0).\n\nTargets: ≥ {ROLE_SPEEDUP_TARGET:.0}× faster than botocore: {} ({speedup:.0}×); peak RSS < {RSS_TARGET_MB:.0} MB: {} ({our_rss:.1} MB).\n",
+        if speedup >= ROLE_SPEEDUP_TARGET { "met" } else { "MISSED" },
+        if our_rss < RSS_TARGET_MB { "met" } else { "MISSED" },
+    ));
+    out
+}
+
 /// The environment every benchmarked command gets: a throw-away HOME, the mock as Sign-In and
 /// STS, no proxies, no stray AWS settings, no instance-metadata probing.
 struct Env {
@@ -430,6 +539,23 @@ impl Mock {
             .map_err(|e| format!("curl: {e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
         Ok(sum_of_object_after(&text, "\"refresh_token\""))
+    }
+}
+
+impl Mock {
+    /// STS AssumeRole calls so far, from the admin API.
+    fn assume_role_calls(&self) -> Result<u64, String> {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "--noproxy",
+                "*",
+                &format!("{}/__admin/stats", self.base_url),
+            ])
+            .output()
+            .map_err(|e| format!("curl: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(sum_of_object_after(&text, "\"AssumeRole\""))
     }
 }
 
