@@ -256,7 +256,18 @@ fn sign_in(
     options: &ResolveOptions,
     reason: &LoginIoError,
 ) -> Result<(), CommandError> {
-    let mut target = LoginTarget::prepare(options).map_err(login_error)?;
+    // For a role profile the login that helps is the one of the login profile at its base.
+    let Some(login_profile) = reason.login_profile() else {
+        return Err(CommandError::new(
+            ExitCode::for_kind(reason.kind()),
+            reason.to_string(),
+        ));
+    };
+    let login_options = ResolveOptions {
+        profile: Some(login_profile.to_owned()),
+        ..options.clone()
+    };
+    let mut target = LoginTarget::prepare(&login_options).map_err(login_error)?;
     let mut console = Console::new(Console::interactive());
     choose_region(&mut target, &mut console)?;
     console.say(&format!(

@@ -58,3 +58,46 @@ fn exec_serves_a_role_profile_on_a_login_profile() {
     let stats = serde_json::to_value(sandbox.mock.stats()).unwrap();
     assert_eq!(stats["sts"]["AssumeRole"]["ok"], 1, "{stats}");
 }
+
+#[test]
+fn login_signs_in_to_the_login_profile_under_the_role() {
+    let sandbox = Sandbox::new();
+    let session = sandbox.login("dev", "alice");
+    std::fs::remove_file(&session.cache_file).unwrap(); // logged out
+    sandbox.add_profile("deploy", &[("role_arn", DEPLOY), ("source_profile", "dev")]);
+    sandbox.mock.set_auto_approve(Some("alice")).unwrap();
+    let fetch = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/browser-driver/fetch.js"
+    );
+    let out = sandbox
+        .command(AWS_LOGIN)
+        .args([
+            "exec",
+            "--profile",
+            "deploy",
+            "--login",
+            "--",
+            "python3",
+            "-c",
+            FETCH,
+        ])
+        .env("BROWSER", format!("node {fetch} %s"))
+        .env(
+            "AWS_LOGIN_DRIVER_LOG",
+            sandbox.dir.path().join("browser.log"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Updated profile dev"),
+        "signed in to the login profile: {stderr}"
+    );
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let login_key = sandbox.read_cache(&session)["accessToken"]["accessKeyId"].clone();
+    assert_ne!(body["AccessKeyId"], login_key, "the role's credentials");
+    assert!(session.cache_file.exists());
+}
