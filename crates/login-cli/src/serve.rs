@@ -69,9 +69,16 @@ pub fn run(global: &GlobalArgs, args: &ServeArgs) -> CommandResult {
         eprintln!("aws-login serve: {text}");
     }));
     runtime.block_on(async move {
+        // Listening before anything is printed: a Ctrl-C right after the variables appear stops
+        // the server cleanly instead of killing the process.
+        let stop = stop_signals()?;
         let server = CredentialServer::start(config, Some(first))
             .await
             .map_err(|e| CommandError::new(ExitCode::Config, e.to_string()))?;
+        eprintln!(
+            "aws-login serve: serving profile '{profile}'{account} at {}; set the two variables below where the credentials are needed. Ctrl-C stops it.",
+            server.url()
+        );
         {
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "export {FULL_URI_VAR}={}", server.url())
@@ -90,11 +97,7 @@ pub fn run(global: &GlobalArgs, args: &ServeArgs) -> CommandResult {
                     )
                 })?;
         }
-        eprintln!(
-            "aws-login serve: serving profile '{profile}'{account} at {}; set the two variables above where the credentials are needed. Ctrl-C stops it.",
-            server.url()
-        );
-        wait_for_stop().await?;
+        stop.wait().await;
         eprintln!("aws-login serve: stopped.");
         server.shutdown().await;
         Ok(())
@@ -102,20 +105,32 @@ pub fn run(global: &GlobalArgs, args: &ServeArgs) -> CommandResult {
 }
 
 /// Ctrl-C, SIGTERM or SIGHUP.
-async fn wait_for_stop() -> CommandResult {
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+            _ = self.hangup.recv() => {}
+        }
+    }
+}
+
+fn stop_signals() -> Result<StopSignals, CommandError> {
     use tokio::signal::unix::{signal, SignalKind};
     let listen = |kind: SignalKind| {
         signal(kind).map_err(|e| {
             CommandError::new(ExitCode::Unexpected, format!("cannot handle signals: {e}"))
         })
     };
-    let mut interrupt = listen(SignalKind::interrupt())?;
-    let mut terminate = listen(SignalKind::terminate())?;
-    let mut hangup = listen(SignalKind::hangup())?;
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
-        _ = hangup.recv() => {}
-    }
-    Ok(())
+    Ok(StopSignals {
+        interrupt: listen(SignalKind::interrupt())?,
+        terminate: listen(SignalKind::terminate())?,
+        hangup: listen(SignalKind::hangup())?,
+    })
 }
