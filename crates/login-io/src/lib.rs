@@ -27,6 +27,9 @@
 //!     ErrorKind::{ProfileNotFound, NoLoginSession} mean "not a profile aws-login serves" (try
 //!     the next provider); kind().needs_login() means only a new browser login helps, and
 //!     login_profile() names the profile to log in to (the login profile under a role).
+//! credential_server::CredentialServer::start(CredentialServerConfig, first).await  -> the
+//!     container-credentials server of `exec` / `serve` (127.0.0.1, token, refresh window, one
+//!     resolution at a time); ChildEnvironment::for_child(..) -> the child's variables
 //! ```
 //! Role profiles (`role_arn` + `source_profile` / `credential_source`) are planned by
 //! login-core's chain planner and run by [`chain`]: the base (login session, static keys,
