@@ -32,9 +32,26 @@ const RSS_TARGET_MB: f64 = 10.0;
 const ROLE_SPEEDUP_TARGET: f64 = 100.0;
 const BENCH_ROLE_ARN: &str = "arn:aws:iam::111122223333:role/Deploy";
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let runs = option(args, "--runs")?.unwrap_or(40);
-    let refresh_runs = option(args, "--refresh-runs")?.unwrap_or(15);
+/// `cargo xtask bench` options.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Valid-cache runs per command
+    #[arg(long, default_value_t = 40, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Refresh runs per command
+    #[arg(long, default_value_t = 15, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub refresh_runs: u32,
+    /// Skip the Node and Python in-process benchmarks
+    #[arg(long)]
+    pub no_bindings: bool,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let Args {
+        runs,
+        refresh_runs,
+        no_bindings,
+    } = args;
     let peers = crate::peers::setup()?;
     for tool in ["hyperfine", "/usr/bin/time", "curl", "node"] {
         if !util::have(tool) {
@@ -136,7 +153,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("results written to {}", path.display());
 
-    if args.iter().any(|a| a == "--no-bindings") {
+    if no_bindings {
         return Ok(());
     }
     // The bindings' in-process benchmarks (their own modules), after ours; one failing does
@@ -154,18 +171,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(failures.join("; "))
-    }
-}
-
-fn option(args: &[String], name: &str) -> Result<Option<u32>, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .filter(|n| *n > 0)
-            .map(Some)
-            .ok_or_else(|| format!("{name} needs a positive number")),
     }
 }
 

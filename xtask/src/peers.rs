@@ -30,8 +30,9 @@ const NODE_PEERS: &[&str] = &[
     "@aws-sdk/client-sts@3.1169.0",
     "playwright-core@1.65.1",
 ];
-/// The newest JS SDK before login sessions (3.936): what older AWS CDK and pinned projects carry.
-const NODE_PEERS_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0"];
+/// The newest JS SDK before login sessions (3.936): what older AWS CDK and pinned projects carry,
+/// and the last CDK CLI before 2.1034.0 (`aws-login exec -- cdk deploy` in login-cli's tests).
+const NODE_PEERS_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0", "aws-cdk@2.1033.0"];
 
 /// Where the installed peers live; suites read these paths from the environment `apply` sets.
 #[derive(Debug, Clone)]

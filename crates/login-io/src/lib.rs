@@ -11,7 +11,7 @@
 //! ```text
 //! ResolveOptions { profile, config_file, cache_dir, region, endpoint_url, ca_bundle,
 //!                  env: Option<Environment>, http, lock_timeout, force_refresh,
-//!                  credentials_file, role_cache_dir }   // None = discover
+//!                  credentials_file, role_cache_dir, torn_read_wait }   // None = discover
 //! resolve_credentials(&opts).await        -> Result<ResolvedCredentials, LoginIoError>
 //! resolve_credentials_blocking(&opts)     -> same, no runtime needed from the caller
 //!     ResolvedCredentials: access_key_id(), secret_access_key(), session_token() (SecretString),
@@ -42,11 +42,18 @@
 //! make one token request. When the refresh fails on the network or the service, or another
 //! process holds the lock too long, credentials that have not expired yet are still returned,
 //! with the failure in `warnings()`.
+//!
+//! AWS CLI v2 and the JS SDK rewrite the cache in place (truncate, then write), so a reader can
+//! catch the file empty or cut short. Every cache read goes through
+//! `CacheStore::read_settled`: such a file is re-read with a short backoff (`torn_read_wait`,
+//! 250 ms by default), then once more with the session's lock held, and only a file that stays
+//! torn is reported as unusable.
 
 pub mod browser;
 pub mod cache_store;
 pub mod callback;
 pub mod chain;
+pub mod credential_server;
 pub mod error;
 pub mod http;
 pub mod login;

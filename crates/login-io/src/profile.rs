@@ -37,6 +37,10 @@ pub struct ResolveOptions {
     pub credentials_file: Option<PathBuf>,
     /// The role credential cache shared with AWS CLI v2 (default: `~/.aws/cli/cache`).
     pub role_cache_dir: Option<PathBuf>,
+    /// How long a cache file that looks torn (empty or cut short: another tool is rewriting it
+    /// in place) is re-read before it counts as broken; once before and once after taking the
+    /// session lock. See [`CacheStore::read_settled`].
+    pub torn_read_wait: Duration,
 }
 
 impl Default for ResolveOptions {
@@ -55,6 +59,7 @@ impl Default for ResolveOptions {
             force_refresh: false,
             credentials_file: None,
             role_cache_dir: None,
+            torn_read_wait: crate::cache_store::TORN_READ_WAIT,
         }
     }
 }
@@ -166,7 +171,8 @@ impl LoginProfileContext {
                 })
             }
         };
-        let store = CacheStore::new(settings.cache_dir.clone());
+        let store =
+            CacheStore::new(settings.cache_dir.clone()).with_torn_read_wait(options.torn_read_wait);
         let cache_path = store.path_of(&cache_file_name(&login_session));
 
         let region = settings
