@@ -234,14 +234,27 @@ fn missing_and_unusable_caches_say_to_log_in_again() {
         stderr(&out)
     );
 
+    // Half an access key is a configuration error (botocore: partial credentials)…
     sandbox.add_profile("keys", &[("aws_access_key_id", "AKIAEXAMPLE")]);
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "keys"]);
-    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.status.code(), Some(3));
     assert!(
-        stderr(&out).contains("has no login_session"),
+        stderr(&out).contains("aws_secret_access_key is missing"),
         "{}",
         stderr(&out)
     );
+    // …a whole one with no role to assume is left to the SDK's own providers.
+    sandbox.add_profile(
+        "whole-keys",
+        &[
+            ("aws_access_key_id", "AKIAEXAMPLE"),
+            ("aws_secret_access_key", "example"),
+        ],
+    );
+    let out = aws_login(&sandbox, &["export-credentials", "--profile", "whole-keys"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains("assumes no role"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("example\n"));
     let out = aws_login(&sandbox, &["export-credentials", "--profile", "nowhere"]);
     assert_eq!(out.status.code(), Some(4));
     assert!(
