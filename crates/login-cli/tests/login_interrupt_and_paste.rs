@@ -144,7 +144,10 @@ fn a_remote_code_wrapped_over_several_lines_is_joined() {
         if i == 2 {
             // Piped, not a terminal: the false start is a bad code, and it ends the login.
             assert_eq!(status, 4, "case {i}: {rest}");
-            assert!(rest.contains("not the authorization code"), "case {i}: {rest}");
+            assert!(
+                rest.contains("not the authorization code"),
+                "case {i}: {rest}"
+            );
             continue;
         }
         assert_eq!(status, 0, "case {i}: {rest}");
