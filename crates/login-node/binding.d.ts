@@ -87,6 +87,41 @@ export declare namespace protocol {
   export function cacheFileName(sessionArn: string): string
   /** The authorization code of a loopback callback query, checked against the expected state. */
   export function callbackCode(query: string, expectedState: string): string
+  /**
+   * The first source of a planned credential chain. `kind` is `LoginSession`, `StaticKeys`,
+   * `CredentialProcess` or `Environment`; the other fields are set for the kinds they belong to.
+   */
+  export interface ChainBase {
+    kind: string
+    profile: string
+    sessionArn?: string
+    accessKeyId?: string
+    /** `credentials` or `config`: the file static keys are in. */
+    file?: string
+    hasSessionToken?: boolean
+    command?: string
+  }
+  /**
+   * The credential chain login-core plans for `profile` from the text of a config file and of a
+   * shared credentials file; throws (`code` `InfiniteLoop`, `ProfileNotFound`, …) when it cannot.
+   */
+  export function chainPlan(config: string, credentials: string, profile: string): protocol.ChainPlanInfo
+  /** A planned credential chain: fetch `base`, then assume each of `roles` in order. */
+  export interface ChainPlanInfo {
+    base: protocol.ChainBase
+    roles: Array<protocol.ChainRole>
+    /** From the profile asked for down to the base's. */
+    profiles: Array<string>
+  }
+  /** One AssumeRole step of a planned chain. */
+  export interface ChainRole {
+    profile: string
+    roleArn: string
+    roleSessionName?: string
+    externalId?: string
+    mfaSerial?: string
+    durationSeconds?: number
+  }
   /** The remote flow's redirect URI (`{base}/v1/sessions/confirmation`). */
   export function confirmationUrl(base: string): string
   /** The claims of a verified DPoP proof and the thumbprint of its embedded key. */

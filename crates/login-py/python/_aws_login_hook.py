@@ -15,6 +15,14 @@ program goes on without login profiles: this hook never breaks the interpreter o
 
 import sys
 
+# Type names for the checker only: importing `typing` or `importlib.machinery` at start-up would
+# cost more than this whole module (mypy reads any `TYPE_CHECKING` name as true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Sequence
+
 _TRIGGER = "botocore.credentials"
 
 
@@ -49,15 +57,19 @@ class _BotocoreFinder:
     """Finds nothing itself: on the import of ``botocore.credentials`` it asks the finders after
     it for the real spec and arranges for :func:`_install` to run once that module is loaded."""
 
-    # Annotations use builtins only: importing `typing` here would cost more than the whole hook.
-    def find_spec(self, fullname: str, path: object = None, target: object = None) -> object:
+    def find_spec(
+        self,
+        fullname: str,
+        path: "Sequence[str] | None" = None,
+        target: "ModuleType | None" = None,
+    ) -> "ModuleSpec | None":
         if fullname != _TRIGGER:
             return None
         _disarm()
         if disabled():  # set by the program itself after start-up
             return None
         try:
-            spec = None
+            spec: "ModuleSpec | None" = None
             for finder in sys.meta_path:
                 find = getattr(finder, "find_spec", None)
                 if find is None:
@@ -70,7 +82,7 @@ class _BotocoreFinder:
             if spec is None or exec_module is None:
                 return spec
 
-            def exec_then_install(module: object) -> None:
+            def exec_then_install(module: "ModuleType") -> None:
                 try:
                     exec_module(module)
                 finally:
