@@ -11,6 +11,7 @@ mod logging;
 mod login;
 mod logout;
 mod sso;
+mod sso_status;
 mod status;
 
 use std::io::Write;
