@@ -4,6 +4,7 @@
 //! credentials on stdout (`export-credentials`), and never writes one to stderr or the logs.
 
 mod configure;
+mod configure_sso;
 mod credential_process;
 mod exit;
 mod export_credentials;
