@@ -6,11 +6,13 @@
 mod configure;
 mod configure_sso;
 mod credential_process;
+mod exec;
 mod exit;
 mod export_credentials;
 mod logging;
 mod login;
 mod logout;
+mod serve;
 mod sso;
 mod sso_status;
 mod status;
@@ -55,12 +57,27 @@ impl GlobalArgs {
     /// Resolution options from the command line; everything else is discovered from the
     /// environment and the config file, like the AWS CLI does.
     pub fn resolve_options(&self) -> ResolveOptions {
-        ResolveOptions {
+        let mut options = ResolveOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),
             ..ResolveOptions::default()
+        };
+        if let Some(timeout) = http_timeout_override() {
+            options.http.attempt_timeout = timeout;
+            options.http.connect_timeout = options.http.connect_timeout.min(timeout);
         }
+        options
     }
+}
+
+/// `AWS_LOGIN_HTTP_TIMEOUT` (seconds, fractions allowed): the per-attempt timeout of calls to the
+/// sign-in service instead of 20 s, for networks where a stalled answer should give up sooner
+/// (and for the fault tests, which stall the mock). Unset, empty or unreadable: the default.
+fn http_timeout_override() -> Option<std::time::Duration> {
+    let value = std::env::var("AWS_LOGIN_HTTP_TIMEOUT").ok()?;
+    let seconds: f64 = value.trim().parse().ok()?;
+    (seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0)
+        .then(|| std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +88,8 @@ enum Command {
     ExportCredentials(export_credentials::ExportCredentialsArgs),
     Logout(logout::LogoutArgs),
     Status(status::StatusArgs),
+    Exec(exec::ExecArgs),
+    Serve(serve::ServeArgs),
     /// IAM Identity Center (AWS SSO): `sso login`, `sso logout`
     Sso(sso::SsoArgs),
 }
@@ -88,6 +107,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     logging::init(cli.global.debug);
+    if let Command::Exec(args) = &cli.command {
+        // The exit code is the child's.
+        return exec::main(&cli.global, args);
+    }
     let result: CommandResult = match &cli.command {
         Command::Login(args) => login::run(&cli.global, args),
         Command::CredentialProcess(args) => credential_process::run(&cli.global, args),
@@ -95,6 +118,8 @@ fn main() -> std::process::ExitCode {
         Command::ExportCredentials(args) => export_credentials::run(&cli.global, args),
         Command::Logout(args) => logout::run(&cli.global, args),
         Command::Status(args) => status::run(&cli.global, args),
+        Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Exec(_) => unreachable!("exec returned above"),
         Command::Sso(args) => sso::run(&cli.global, args),
     };
     match result {

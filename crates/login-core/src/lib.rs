@@ -43,9 +43,9 @@ pub use dpop::{DpopKey, DpopKeyError, DpopProof, DpopProofError, VerifiedProof};
 pub use endpoint::{Endpoint, EndpointConfig, EndpointError, Partition};
 pub use http::{HttpRequest, HttpResponse};
 pub use login::{
-    authorize_url, decode_remote_code, id_token_signed_in_at, parse_callback, AuthorizationCode,
-    CallbackError, CodeVerifier, IdTokenError, LoggedIn, LoginError, LoginFlow, LoginMode,
-    LoginParams, LoginSession, RemoteCodeError, TokenExchange,
+    authorize_url, decode_remote_code, id_token_signed_in_at, may_continue_remote_code,
+    parse_callback, AuthorizationCode, CallbackError, CodeVerifier, IdTokenError, LoggedIn,
+    LoginError, LoginFlow, LoginMode, LoginParams, LoginSession, RemoteCodeError, TokenExchange,
 };
 pub use refresh::{PendingRefresh, Refresh, Refreshed};
 pub use secret::SecretString;

@@ -161,6 +161,21 @@ pub enum StsError {
 }
 
 impl StsError {
+    /// The variant's name, stable for bindings and fixtures (`"MfaFailed"`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StsError::AccessDenied { .. } => "AccessDenied",
+            StsError::MfaFailed { .. } => "MfaFailed",
+            StsError::ExpiredToken { .. } => "ExpiredToken",
+            StsError::InvalidSourceCredentials { .. } => "InvalidSourceCredentials",
+            StsError::RegionDisabled { .. } => "RegionDisabled",
+            StsError::Throttled { .. } => "Throttled",
+            StsError::Invalid { .. } => "Invalid",
+            StsError::Service { .. } => "Service",
+            StsError::Malformed { .. } => "Malformed",
+        }
+    }
+
     /// The STS error code (`AccessDenied`, `ExpiredToken`, …), or `Malformed`.
     pub fn code(&self) -> &str {
         match self {
@@ -374,6 +389,19 @@ pub struct RoleCacheEntry {
     pub assumed_role_arn: Option<String>,
 }
 
+/// `Credentials.Expiration` as the writers spell it: AWS CLI v2 `2026-12-01T21:44:27+00:00`,
+/// botocore's `JSONFileCache` `strftime('%Y-%m-%dT%H:%M:%S%Z')` = `2026-12-01T21:44:27UTC`.
+fn parse_cache_time(text: &str) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    match text
+        .strip_suffix("UTC")
+        .or_else(|| text.strip_suffix("GMT"))
+    {
+        Some(naive) => timefmt::parse_timestamp(naive),
+        None => timefmt::parse_timestamp(text),
+    }
+}
+
 impl RoleCacheEntry {
     pub fn from_json(bytes: &[u8]) -> Result<Self, RoleCacheError> {
         let value: Value =
@@ -389,7 +417,7 @@ impl RoleCacheEntry {
                 .ok_or(RoleCacheError::MissingField(name))
         };
         let expiration_text = field("Expiration")?;
-        let expiration = timefmt::parse_timestamp(expiration_text)
+        let expiration = parse_cache_time(expiration_text)
             .ok_or_else(|| RoleCacheError::BadExpiration(expiration_text.to_owned()))?;
         let assumed_role_arn = value
             .pointer("/AssumedRoleUser/Arn")
@@ -526,6 +554,16 @@ mod tests {
             parse_assume_role_response(&HttpResponse::new(502, vec![], "<html>bad gateway</html>"))
                 .unwrap_err();
         assert!(html.retryable());
+    }
+
+    #[test]
+    fn reads_botocore_json_file_cache_spelling() {
+        let json = br#"{"Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2026-12-01T23:38:05UTC", "AccountId": "111122223333"}}"#;
+        let entry = RoleCacheEntry::from_json(json).unwrap();
+        assert_eq!(
+            entry.credentials.expiration,
+            datetime!(2026-12-01 23:38:05 UTC)
+        );
     }
 
     #[test]

@@ -69,3 +69,110 @@ fn chain_vectors() {
         }
     }
 }
+
+#[test]
+fn sts_vectors() {
+    use login_core::{
+        parse_assume_role_response, AssumeRoleArgs, HttpResponse, OffsetDateTime, RoleCacheEntry,
+        RoleStep,
+    };
+    let v = read_json("sts.json");
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    for case in v["cacheKeys"].as_array().unwrap() {
+        let step = &case["step"];
+        let role = RoleStep {
+            profile: "fixture".into(),
+            role_arn: text(&step["roleArn"]).unwrap(),
+            role_session_name: text(&step["roleSessionName"]),
+            external_id: text(&step["externalId"]),
+            mfa_serial: text(&step["mfaSerial"]),
+            duration_seconds: step["durationSeconds"].as_u64().map(|d| d as u32),
+        };
+        let now = OffsetDateTime::from_unix_timestamp(case["now"].as_i64().unwrap()).unwrap();
+        let args = AssumeRoleArgs::for_step(&role, now);
+        assert_eq!(
+            args.cache_key_json(),
+            case["keyJson"].as_str().unwrap(),
+            "{case}"
+        );
+        assert_eq!(
+            args.cache_file_name(),
+            case["fileName"].as_str().unwrap(),
+            "{case}"
+        );
+    }
+    for case in v["responses"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let headers: Vec<(String, String)> = case["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (text(&h[0]).unwrap(), text(&h[1]).unwrap()))
+            .collect();
+        let status = case["status"].as_u64().unwrap() as u16;
+        let response = HttpResponse::new(status, headers.clone(), case["body"].as_str().unwrap());
+        let want = &case["expect"];
+        match (
+            want["kind"].as_str().unwrap(),
+            parse_assume_role_response(&response),
+        ) {
+            ("ok", Ok(role)) => {
+                assert_eq!(
+                    role.credentials.access_key_id,
+                    want["accessKeyId"].as_str().unwrap(),
+                    "{name}"
+                );
+                assert_eq!(
+                    role.credentials.account_id.as_deref(),
+                    want["accountId"].as_str(),
+                    "{name}"
+                );
+                assert_eq!(
+                    role.credentials.expiration_iso(),
+                    want["expiration"].as_str().unwrap(),
+                    "{name}"
+                );
+                assert_eq!(
+                    role.assumed_role_arn,
+                    want["assumedRoleArn"].as_str().unwrap(),
+                    "{name}"
+                );
+                assert_eq!(
+                    role.cache_json(status, &headers),
+                    want["cacheJson"].as_str().unwrap(),
+                    "{name}"
+                );
+            }
+            ("error", Err(e)) => {
+                assert_eq!(e.kind(), want["variant"].as_str().unwrap(), "{name}: {e}");
+                assert_eq!(e.code(), want["code"].as_str().unwrap(), "{name}: {e}");
+                assert_eq!(
+                    e.retryable(),
+                    want["retryable"].as_bool().unwrap(),
+                    "{name}"
+                );
+            }
+            (_, got) => panic!("{name}: unexpected {got:?}"),
+        }
+    }
+    for case in v["cacheFiles"].as_array().unwrap() {
+        let entry = RoleCacheEntry::from_json(case["json"].as_str().unwrap().as_bytes())
+            .unwrap_or_else(|e| panic!("{}: {e}", case["name"]));
+        assert_eq!(
+            entry.credentials.access_key_id,
+            case["accessKeyId"].as_str().unwrap()
+        );
+        assert_eq!(
+            entry.credentials.expiration_iso(),
+            case["expiration"].as_str().unwrap()
+        );
+        assert_eq!(
+            entry.credentials.account_id.as_deref(),
+            case["accountId"].as_str()
+        );
+    }
+    assert_eq!(
+        v["reuseSeconds"].as_i64(),
+        Some(login_core::ROLE_CACHE_REUSE_SECONDS)
+    );
+}

@@ -479,3 +479,95 @@ impl ChainContext {
         })
     }
 }
+
+/// One role step as the caches show it now (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleStepStatus {
+    pub profile: String,
+    pub role_arn: String,
+    pub mfa_serial: Option<String>,
+    pub cache_file: PathBuf,
+    /// Expiration of the cached role credentials, when a readable cache file exists.
+    pub cached_until: Option<OffsetDateTime>,
+    /// True while the cached credentials have more than 15 minutes left.
+    pub reusable: bool,
+    pub assumed_role_arn: Option<String>,
+}
+
+/// A role profile's chain as the caches show it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleProfileStatus {
+    pub profile: String,
+    /// From the profile asked for down to the base.
+    pub profiles: Vec<String>,
+    /// From the base outwards.
+    pub roles: Vec<RoleStepStatus>,
+    /// The base, described (`login profile 'signin' (arn:…)`).
+    pub base: String,
+    /// The base's login session, when the base is a login profile.
+    pub base_session: Option<crate::session::SessionStatus>,
+}
+
+impl RoleProfileStatus {
+    /// True when the next use can deliver credentials without a new browser login.
+    pub fn usable(&self) -> bool {
+        self.roles.last().is_some_and(|r| r.reusable)
+            || self.base_session.as_ref().is_none_or(|s| s.health.usable())
+    }
+}
+
+/// What `status` shows for one profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileStatus {
+    Login(Box<crate::session::SessionStatus>),
+    Role(Box<RoleProfileStatus>),
+}
+
+/// The selected profile's status, whatever kind it is; nothing is fetched or refreshed.
+pub fn profile_status(options: &ResolveOptions) -> Result<ProfileStatus, LoginIoError> {
+    match load(options)? {
+        // SSO profiles: `status` lists SSO sessions on its own; here they answer as before.
+        Planned::Login(_) | Planned::Sso(_) => Ok(ProfileStatus::Login(Box::new(
+            crate::session::session_status(options)?,
+        ))),
+        Planned::Roles(chain) => {
+            let now = OffsetDateTime::now_utc();
+            let roles = (0..chain.plan.roles.len())
+                .map(|i| {
+                    let step = &chain.plan.roles[i];
+                    let cached = chain.cached_role(i);
+                    RoleStepStatus {
+                        profile: step.profile.clone(),
+                        role_arn: step.role_arn.clone(),
+                        mfa_serial: step.mfa_serial.clone(),
+                        cache_file: chain.role_cache_path(i),
+                        cached_until: cached.as_ref().map(|c| c.credentials.expiration),
+                        reusable: cached.as_ref().is_some_and(|c| c.reusable(now)),
+                        assumed_role_arn: cached.and_then(|c| c.assumed_role_arn),
+                    }
+                })
+                .collect();
+            let base_session = match &chain.plan.base {
+                Source::LoginSession { profile, .. } => {
+                    Some(crate::session::session_status(&ResolveOptions {
+                        profile: Some(profile.clone()),
+                        ..options.clone()
+                    })?)
+                }
+                _ => None,
+            };
+            Ok(ProfileStatus::Role(Box::new(RoleProfileStatus {
+                profile: chain.plan.profile.clone(),
+                profiles: chain
+                    .plan
+                    .profiles()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                roles,
+                base: chain.plan.base.describe(),
+                base_session,
+            })))
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use login_core::{CacheEntry, Credentials, Refresh, RefreshPlan, SecretString, TokenError};
 use time::OffsetDateTime;
 
-use crate::cache_store::{CacheRead, LockError};
+use crate::cache_store::{LockError, SettledRead, TornFile};
 use crate::chain::{self, ChainContext, ChainOutcome, Planned};
 use crate::error::LoginIoError;
 use crate::http::{HttpError, SigninHttp};
@@ -139,7 +139,8 @@ pub fn resolve_credentials_blocking(
 ) -> Result<ResolvedCredentials, LoginIoError> {
     match chain::load(options)? {
         Planned::Login(context) => {
-            if let Some(done) = fast_path(&context, options.force_refresh)? {
+            let read = context.store.read_settled(&context.cache_path);
+            if let Some(done) = fast_path(&context, options.force_refresh, read)? {
                 return Ok(done);
             }
             block_on(refresh_locked(&context, options.force_refresh))
@@ -172,7 +173,8 @@ pub(crate) async fn resolve_login(
     context: &LoginProfileContext,
     force: bool,
 ) -> Result<ResolvedCredentials, LoginIoError> {
-    match fast_path(context, force)? {
+    let read = context.store.read_settled_async(&context.cache_path).await;
+    match fast_path(context, force, read)? {
         Some(done) => Ok(done),
         None => refresh_locked(context, force).await,
     }
@@ -272,11 +274,19 @@ fn resolved(
     }
 }
 
+/// `None`: go to the lock (to refresh, or to read a still-torn file once more under it).
 fn fast_path(
     context: &LoginProfileContext,
     force: bool,
+    read: std::io::Result<SettledRead>,
 ) -> Result<Option<ResolvedCredentials>, LoginIoError> {
-    let entry = read_entry(context)?;
+    let entry = match entry_from(context, read)? {
+        Ok(entry) => entry,
+        Err(torn) => {
+            tracing::debug!(path = %context.cache_path.display(), reads = torn.reads, waited_ms = torn.waited.as_millis() as u64, "the cache file looks torn (a peer is writing it?); reading it again under the lock");
+            return Ok(None);
+        }
+    };
     if force {
         return Ok(None);
     }
@@ -292,11 +302,16 @@ fn fast_path(
     }
 }
 
-/// Reads and validates the session's cache file.
-pub(crate) fn read_entry(context: &LoginProfileContext) -> Result<CacheEntry, LoginIoError> {
-    let bytes = match context.store.read(&context.cache_path) {
-        Ok(CacheRead::Found(bytes)) => bytes,
-        Ok(CacheRead::Missing) => {
+/// Validates what [`crate::cache_store::CacheStore::read_settled`] read; `Ok(Err(torn))` for a
+/// file that still looked torn.
+fn entry_from(
+    context: &LoginProfileContext,
+    read: std::io::Result<SettledRead>,
+) -> Result<Result<CacheEntry, TornFile>, LoginIoError> {
+    let bytes = match read {
+        Ok(SettledRead::Whole(bytes)) => bytes,
+        Ok(SettledRead::Torn(torn)) => return Ok(Err(torn)),
+        Ok(SettledRead::Missing) => {
             return Err(LoginIoError::CacheMissing {
                 profile: context.profile.clone(),
                 session: context.login_session.clone(),
@@ -311,17 +326,23 @@ pub(crate) fn read_entry(context: &LoginProfileContext) -> Result<CacheEntry, Lo
             })
         }
     };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(LoginIoError::CacheCorrupt {
+    CacheEntry::from_json(&bytes)
+        .map(Ok)
+        .map_err(|e| LoginIoError::CacheCorrupt {
             profile: context.profile.clone(),
             path: context.cache_path.clone(),
-            detail: "the file is empty".into(),
-        });
-    }
-    CacheEntry::from_json(&bytes).map_err(|e| LoginIoError::CacheCorrupt {
+            detail: cache_problem(&e),
+        })
+}
+
+/// Reads the session's cache file while holding its lock: the last read before a torn-looking
+/// file is called unusable.
+async fn read_entry_locked(context: &LoginProfileContext) -> Result<CacheEntry, LoginIoError> {
+    let read = context.store.read_settled_async(&context.cache_path).await;
+    entry_from(context, read)?.map_err(|torn| LoginIoError::CacheCorrupt {
         profile: context.profile.clone(),
         path: context.cache_path.clone(),
-        detail: cache_problem(&e),
+        detail: torn.under_lock().describe(),
     })
 }
 
@@ -353,16 +374,24 @@ async fn refresh_locked(
                 waited_secs: waited.as_secs(),
             };
             // Still-valid credentials beat an error while another process is stuck.
-            return match read_entry(context) {
-                Ok(entry) => fall_back_to_cached(context, &entry, error),
-                Err(_) => Err(error),
+            let read = context.store.read_settled_async(&context.cache_path).await;
+            return match entry_from(context, read) {
+                Ok(Ok(entry)) => fall_back_to_cached(context, &entry, error),
+                _ => Err(error),
             };
         }
         Err(e) => {
-            return Err(LoginIoError::CacheWrite {
+            let error = LoginIoError::CacheWrite {
                 path: e.path().to_path_buf(),
                 detail: e.to_string(),
-            })
+            };
+            // A cache directory this process cannot write (a read-only mount, another owner):
+            // still-valid credentials beat an error here too; expired ones cannot be helped.
+            let read = context.store.read_settled_async(&context.cache_path).await;
+            return match entry_from(context, read) {
+                Ok(Ok(entry)) => fall_back_to_cached(context, &entry, error),
+                _ => Err(error),
+            };
         }
     };
     tracing::debug!(
@@ -373,8 +402,8 @@ async fn refresh_locked(
         context.store.sweep_stale_temps(name);
     }
 
-    // Another process may have refreshed while we waited.
-    let entry = read_entry(context)?;
+    // Another process may have refreshed while we waited (or finished writing a torn file).
+    let entry = read_entry_locked(context).await?;
     let pending = match Refresh::plan(entry.clone(), now()) {
         Ok(Refresh::Fresh(credentials)) if !force => {
             tracing::debug!("another process refreshed the session; using its result");

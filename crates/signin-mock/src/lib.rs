@@ -1,9 +1,13 @@
 //! signin-mock: a local AWS Sign-In service (authorize page, DPoP-bound token endpoint, remote
-//! confirmation page) plus the slice of STS that SDKs use to prove credentials work
-//! (`GetCallerIdentity`, `AssumeRole`, SigV4-verified). Every suite and the demo run against it.
+//! confirmation page), the slice of STS that SDKs use to prove credentials work
+//! (`GetCallerIdentity`, `AssumeRole` with MFA, ExternalId and role chaining, SigV4-verified),
+//! and an IAM Identity Center (OIDC `sso-oidc` with its browser pages, and the `sso` portal
+//! whose role credentials this STS accepts), all on one port. Every suite and the demo run
+//! against it.
 //!
 //! It is as strict as the real service: it never redirects a bad authorize request, never
-//! accepts a replayed DPoP proof, a stale `iat`, a reused code or an unsigned STS call. It listens
+//! accepts a replayed DPoP proof, a stale `iat`, a reused code or MFA code, a wrong PKCE
+//! verifier or an unsigned STS call. It listens
 //! on 127.0.0.1 only, keeps everything in memory, and never reuses the client crates' encoders
 //! for its checks (p256, sha2, hmac and base64ct directly), so it catches their mistakes.
 //!

@@ -251,8 +251,9 @@ pub(crate) async fn list_account_roles(
 
 /// The reserved IAM role IAM Identity Center provisions for a permission set.
 fn reserved_role_name(account_id: &str, role_name: &str) -> String {
-    let tag = tokens::unique_id("", &format!("{account_id}/{role_name}")).to_ascii_lowercase();
-    format!("AWSReservedSSO_{role_name}_{}", &tag[..16])
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{account_id}/{role_name}").as_bytes());
+    format!("AWSReservedSSO_{role_name}_{}", hex::encode(&digest[..8]))
 }
 
 pub(crate) async fn get_role_credentials(

@@ -998,6 +998,16 @@ mod tests {
         assert!(!is_loopback_redirect("not a url"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_hostile_redirects_and_bodies(uri in ".{0,200}", body in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let c = client(&["http://127.0.0.1/oauth/callback", "http://127.0.0.1:1/x"]);
+            let _ = redirect_registered(&c, &uri);
+            let _ = is_loopback_redirect(&uri);
+            let _ = object(&body);
+        }
+    }
+
     #[test]
     fn user_codes_look_like_the_real_ones() {
         let code = ids::user_code();

@@ -259,7 +259,7 @@ pub(crate) async fn authorize_decision(
 ) -> Response {
     let now = state.now_ms();
     let pending = state.lock().sso.pending.get(&form.request).cloned();
-    let Some((request, created)) = pending.filter(|(_, created)| now - created < PENDING_MS) else {
+    let Some((request, _)) = pending.filter(|(_, created)| now - created < PENDING_MS) else {
         return html_response(
             StatusCode::BAD_REQUEST,
             "Request expired",
@@ -267,7 +267,6 @@ pub(crate) async fn authorize_decision(
              <p>Run the login command again.</p>",
         );
     };
-    let _ = created;
     match form.decision.as_str() {
         "deny" => {
             state.lock().sso.pending.remove(&form.request);

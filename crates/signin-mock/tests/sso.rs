@@ -1200,3 +1200,126 @@ fn config_refuses_an_assignment_to_a_missing_role() {
         });
     assert!(config.validate().is_err());
 }
+
+#[tokio::test]
+async fn a_consent_decision_cannot_be_sent_twice() {
+    let mock = start(MockConfig::default()).await;
+    let reg = pkce_client(&mock).await;
+    let url = authorize_url(&mock, &reg, "st-5", &Pkce::generate().challenge);
+    let http = client();
+    let html = http.get(&url).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"request\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let request = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let decide = || {
+        http.post(format!("{}/authorize/decision", mock.base_url()))
+            .form(&[
+                ("request", request.as_str()),
+                ("user", "alice"),
+                ("decision", "allow"),
+            ])
+            .send()
+    };
+    assert_eq!(decide().await.unwrap().status(), 302);
+    let again = decide().await.unwrap();
+    assert_eq!(again.status(), 400, "a page is answerable once");
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("expired or was already answered"));
+}
+
+#[tokio::test]
+async fn an_answered_device_code_cannot_be_answered_again() {
+    let mock = start(MockConfig::default()).await;
+    let reg = device_client(&mock).await;
+    let device = start_device(&mock, &reg).await;
+    let user_code = s(&device["userCode"]);
+    mock.approve_device(user_code, None).unwrap();
+    let again = client()
+        .post(format!("{}/device/decision", mock.base_url()))
+        .form(&[
+            ("user_code", user_code),
+            ("user", "alice"),
+            ("decision", "allow"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(again.text().await.unwrap().contains("id=\"notice\""));
+    let answer = device_token(&mock, &reg, s(&device["deviceCode"])).await;
+    assert_oidc(&answer, 400, "AccessDeniedException", "access_denied");
+    assert!(mock.approve_device(user_code, Some("alice")).is_err());
+}
+
+/// Portal credentials are a role session: they assume a role that trusts `sso:USER`, capped at
+/// an hour (role chaining); a role trusting only the signed-in identity `alice` refuses them.
+#[tokio::test]
+async fn role_credentials_assume_a_role_as_role_chaining() {
+    let mut config = fast_polling();
+    config.roles = vec![
+        signin_mock::Role {
+            trusted: vec!["sso:alice".to_owned()],
+            max_session_duration_secs: 43200,
+            ..signin_mock::Role::new("arn:aws:iam::111122223333:role/FromSso")
+        },
+        signin_mock::Role {
+            trusted: vec!["alice".to_owned()],
+            ..signin_mock::Role::new("arn:aws:iam::111122223333:role/SignInOnly")
+        },
+    ];
+    let mock = start(config).await;
+    let (_, token) = device_sign_in(&mock, "alice").await;
+    let (_, _, creds) = portal_get(
+        &mock,
+        "/federation/credentials?role_name=ReadOnly&account_id=111122223333",
+        Some(s(&token["accessToken"])),
+    )
+    .await;
+    let role = &creds["roleCredentials"];
+    let sso_creds = Creds {
+        access_key_id: s(&role["accessKeyId"]).to_owned(),
+        secret_access_key: s(&role["secretAccessKey"]).to_owned(),
+        session_token: Some(s(&role["sessionToken"]).to_owned()),
+    };
+    let form = |role: &str, extra: &str| {
+        format!(
+            "Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName=from-sso{extra}",
+            encode(&format!("arn:aws:iam::111122223333:role/{role}"))
+        )
+    };
+    let http = client();
+    let (status, xml) = sts_call(
+        &http,
+        mock.base_url(),
+        Some(&sso_creds),
+        &form("FromSso", ""),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let (status, xml) = sts_call(
+        &http,
+        mock.base_url(),
+        Some(&sso_creds),
+        &form("FromSso", "&DurationSeconds=7200"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{xml}");
+    assert!(
+        xml.contains("1 hour session limit for roles assumed by role chaining"),
+        "{xml}"
+    );
+    let (status, xml) = sts_call(
+        &http,
+        mock.base_url(),
+        Some(&sso_creds),
+        &form("SignInOnly", ""),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{xml}");
+    assert_eq!(xml_value(&xml, "Code").as_deref(), Some("AccessDenied"));
+}
