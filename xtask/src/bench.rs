@@ -137,6 +137,7 @@ pub fn run(args: Args) -> Result<(), String> {
     )?;
     let refreshes_during_refresh = mock.refresh_calls()? - refreshes_before;
     let exec_rows = credential_server_bench(&env, &home, &aws_login, &python, runs)?;
+    let sso = bench_sso(&env, &mock, &aws_login, &python, &home, &dir, runs)?;
     drop(mock);
 
     let report = render_report(
@@ -149,7 +150,7 @@ pub fn run(args: Args) -> Result<(), String> {
         refresh_runs,
     );
     let report = format!(
-        "{report}{}\n{role_section}",
+        "{report}{}\n{role_section}{sso}",
         render_server_rows(&exec_rows, runs)
     );
     println!("{report}");
@@ -448,6 +449,102 @@ fn render_role_report(
     out
 }
 
+/// `export-credentials --profile <sso profile>` with cached role credentials against botocore
+/// resolving the same profile (its SSO provider keeps role credentials in memory only, so each
+/// botocore process reads the token and calls GetRoleCredentials): paired hyperfine runs and
+/// peak RSS.
+fn bench_sso(
+    env: &Env,
+    mock: &Mock,
+    aws_login: &Path,
+    python: &str,
+    home: &Path,
+    dir: &Path,
+    runs: u32,
+) -> Result<String, String> {
+    let config = home.join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+    text.push_str("[profile bench-sso]\nsso_session = bench\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n[sso-session bench]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n");
+    std::fs::write(&config, text).map_err(|e| format!("writing {}: {e}", config.display()))?;
+    util::run(Command::new("curl").args([
+        "-s",
+        "--noproxy",
+        "*",
+        "-o",
+        "/dev/null",
+        "-X",
+        "POST",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        "{\"user\":\"alice\"}",
+        &format!("{}/__admin/sso/auto-approve", mock.base_url),
+    ]))?;
+    let mut login = env.command(aws_login);
+    login
+        .args([
+            "sso",
+            "login",
+            "--sso-session",
+            "bench",
+            "--use-device-code",
+        ])
+        .env("BROWSER", "curl -s -L -o /dev/null %s");
+    util::run(&mut login)?;
+    let ours = format!(
+        "{} export-credentials --profile bench-sso --format process",
+        aws_login.display()
+    );
+    let botocore = format!(
+        "{python} -c \"import botocore.session; c = botocore.session.Session(profile='bench-sso').get_credentials().get_frozen_credentials(); print(c.access_key)\""
+    );
+    let commands = [
+        ("aws-login", ours.as_str()),
+        ("botocore", botocore.as_str()),
+    ];
+    for (name, command) in commands {
+        let out = env
+            .shell(command)
+            .output()
+            .map_err(|e| format!("{name}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{name} (SSO) failed before timing: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    let timings = hyperfine(env, &dir.join("sso.csv"), &commands, runs, None)?;
+    let rss: Vec<f64> = commands
+        .iter()
+        .map(|(_, c)| peak_rss_mb(env, c, 7))
+        .collect::<Result<_, _>>()?;
+    let mean = |n: &str| {
+        timings
+            .iter()
+            .find(|t| t.name == n)
+            .map_or(f64::NAN, |t| t.mean_ms)
+    };
+    let speedup = mean("botocore") / mean("aws-login");
+    let mut out = format!("\n## IAM Identity Center profile, cached role credentials ({runs} runs each, hyperfine)\n\n");
+    out.push_str(
+        "| command | mean ± σ | median | min | max | peak RSS |\n|---|---|---|---|---|---|\n",
+    );
+    for (t, rss) in timings.iter().zip(&rss) {
+        out.push_str(&format!(
+            "| {} | {:.1} ± {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB |\n",
+            t.name, t.mean_ms, t.stddev_ms, t.median_ms, t.min_ms, t.max_ms, rss
+        ));
+    }
+    out.push_str(&format!(
+        "\nTargets: ≥ {SPEEDUP_TARGET:.0}× faster than botocore: {} ({speedup:.0}×); peak RSS < {RSS_TARGET_MB:.0} MB: {} ({:.1} MB).\n",
+        if speedup >= SPEEDUP_TARGET { "met" } else { "MISSED" },
+        if rss[0] < RSS_TARGET_MB { "met" } else { "MISSED" },
+        rss[0],
+    ));
+    Ok(out)
+}
+
 /// The environment every benchmarked command gets: a throw-away HOME, the mock as Sign-In and
 /// STS, no proxies, no stray AWS settings, no instance-metadata probing.
 struct Env {
@@ -470,6 +567,8 @@ impl Env {
             ),
             ("AWS_ENDPOINT_URL_SIGNIN".into(), base_url.into()),
             ("AWS_ENDPOINT_URL_STS".into(), base_url.into()),
+            ("AWS_ENDPOINT_URL_SSO_OIDC".into(), base_url.into()),
+            ("AWS_ENDPOINT_URL_SSO".into(), base_url.into()),
             ("AWS_REGION".into(), "us-east-1".into()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("NODE_PATH".into(), node_modules.display().to_string()),

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crate::util::{self, root};
 
 const DRIVER: &str = "crates/login-cli/tests/support/browser-driver/driver.js";
+const SSO_DRIVER: &str = "crates/login-cli/tests/support/browser-driver/sso-driver.js";
 
 /// `cargo xtask demo` options.
 #[derive(Debug, clap::Args)]
@@ -166,6 +167,8 @@ fn demo(
                   print('boto3', boto3.__version__)\n";
     run_shown(command(&peers.python_new).args(["-c", script]))?;
 
+    sso_section(headless, aws_login, peers, sandbox, &base)?;
+
     step("Done");
     explain(&format!(
         "That was the whole flow. On your machine: `aws-login login` (add --remote over SSH), then use --profile.\n\
@@ -174,6 +177,74 @@ fn demo(
          The mock at {base} stops now."
     ));
     drop(mock);
+    Ok(())
+}
+
+/// The second section: IAM Identity Center on the same mock. `sso login` (PKCE in the browser),
+/// status, export-credentials and boto3 with the SSO profile.
+fn sso_section(
+    headless: bool,
+    aws_login: &Path,
+    peers: &crate::peers::Peers,
+    sandbox: &Sandbox,
+    base: &str,
+) -> Result<(), String> {
+    let command = |program: &Path| sandbox.command(program, base);
+    step("IAM Identity Center: an [sso-session] and an SSO profile");
+    let mut text = std::fs::read_to_string(&sandbox.config).unwrap_or_default();
+    text.push_str("[profile demo-sso]\nsso_session = demo-sso\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = us-east-1\n[sso-session demo-sso]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n");
+    std::fs::write(&sandbox.config, &text).map_err(|e| format!("writing the demo config: {e}"))?;
+    explain("The same mock is also an IAM Identity Center (OIDC and access portal). These sections are what `aws-login configure sso` writes:");
+    print!(
+        "{}",
+        text.split_once("[profile demo-sso]")
+            .map(|(_, t)| format!("[profile demo-sso]{t}"))
+            .unwrap_or_default()
+    );
+
+    step("aws-login sso login --sso-session demo-sso");
+    let mut login = command(aws_login);
+    login.args(["sso", "login", "--sso-session", "demo-sso"]);
+    if headless {
+        explain("Headless Chromium plays the person again: on the mock's IAM Identity Center page it picks 'alice' and clicks Allow\n(authorization code + PKCE; the redirect comes back to a one-time server on 127.0.0.1).");
+        login
+            .env(
+                "BROWSER",
+                format!("node {} %s", root().join(SSO_DRIVER).display()),
+            )
+            .env("AWS_LOGIN_TEST_NODE_MODULES", &peers.node_modules)
+            .env("AWS_LOGIN_TEST_CHROMIUM", &peers.chromium)
+            .env("AWS_LOGIN_DRIVER_IDENTITY", "alice")
+            .env("AWS_LOGIN_DRIVER_LOG", sandbox.dir.join("browser.log"));
+    } else {
+        explain(
+            "Your browser opens the mock's IAM Identity Center page: pick alice and click Allow.",
+        );
+    }
+    run_shown(&mut login)?;
+
+    step("aws-login status --profile demo-sso");
+    explain(
+        "The SSO session: start URL, region, token expiry, whether it can refresh (never a token).",
+    );
+    run_shown(command(aws_login).args(["status", "--profile", "demo-sso"]))?;
+
+    step("aws-login export-credentials --profile demo-sso --format env-no-export");
+    explain("GetRoleCredentials with the cached token, cached in ~/.aws/cli/cache exactly as AWS CLI caches it.");
+    run_shown(command(aws_login).args([
+        "export-credentials",
+        "--profile",
+        "demo-sso",
+        "--format",
+        "env-no-export",
+    ]))?;
+
+    step("boto3: sts.get_caller_identity() with profile 'demo-sso'");
+    explain("botocore reads the token aws-login cached in ~/.aws/sso/cache and calls the mock's portal and STS itself.");
+    let script = "import boto3\n\
+                  identity = boto3.Session(profile_name='demo-sso').client('sts').get_caller_identity()\n\
+                  print('Arn:    ', identity['Arn'])\n";
+    run_shown(command(&peers.python_new).args(["-c", script]))?;
     Ok(())
 }
 
@@ -259,6 +330,8 @@ impl Sandbox {
             .env("AWS_LOGIN_CACHE_DIRECTORY", &self.cache)
             .env("AWS_ENDPOINT_URL_SIGNIN", base_url)
             .env("AWS_ENDPOINT_URL_STS", base_url)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", base_url)
+            .env("AWS_ENDPOINT_URL_SSO", base_url)
             .env("NO_PROXY", "127.0.0.1,localhost");
         command
     }

@@ -161,6 +161,10 @@ fn test(args: TestArgs) -> Result<(), String> {
 fn fixtures_against_peers(peers: &peers::Peers) -> Result<(), String> {
     let tools = util::root().join("fixtures/tools");
     util::run(std::process::Command::new(&peers.python_new).arg(tools.join("peer_check.py")))?;
+    // The IAM Identity Center vectors through botocore's own loaders and cache keys, new and old.
+    for python in [&peers.python_new, &peers.python_old] {
+        util::run(std::process::Command::new(python).arg(tools.join("sso_peer_check.py")))?;
+    }
     util::run(
         std::process::Command::new("node")
             .arg(tools.join("peer_check.js"))

@@ -46,6 +46,10 @@ pub enum ConfigureCommand {
     /// (boto3 < 1.41, older AWS CDK, Terraform).
     #[command(long_about = PROCESS_PROFILE_LONG_ABOUT, after_help = PROCESS_PROFILE_EXAMPLES)]
     ProcessProfile(ProcessProfileArgs),
+    /// Configure a profile for IAM Identity Center (AWS SSO), as `aws configure sso` does
+    Sso(crate::configure_sso::ConfigureSsoArgs),
+    /// Configure an [sso-session], as `aws configure sso-session` does
+    SsoSession(crate::configure_sso::ConfigureSsoSessionArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +66,8 @@ pub struct ProcessProfileArgs {
 pub fn run(global: &GlobalArgs, args: &ConfigureArgs) -> CommandResult {
     match &args.command {
         ConfigureCommand::ProcessProfile(process) => process_profile(global, process),
+        ConfigureCommand::Sso(sso) => crate::configure_sso::run(global, sso),
+        ConfigureCommand::SsoSession(session) => crate::configure_sso::run_session(global, session),
     }
 }
 

@@ -4,6 +4,7 @@
 //! credentials on stdout (`export-credentials`), and never writes one to stderr or the logs.
 
 mod configure;
+mod configure_sso;
 mod credential_process;
 mod exec;
 mod exit;
@@ -13,6 +14,7 @@ mod login;
 mod logout;
 mod serve;
 mod sso;
+mod sso_status;
 mod status;
 
 use std::io::Write;

@@ -26,32 +26,55 @@ pub struct StatusArgs {
 
 pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
     let options = global.resolve_options();
-    let statuses = if args.all {
+    let now = OffsetDateTime::now_utc();
+    let (statuses, sso) = if args.all {
         if global.profile.is_some() {
             return Err(CommandError::new(
                 ExitCode::Usage,
                 "use either --profile or --all, not both",
             ));
         }
-        login_io::all_session_statuses(&options)?
+        (
+            login_io::all_session_statuses(&options)?,
+            crate::sso_status::sessions(&options, None)?,
+        )
     } else {
-        match login_io::profile_status(&options)? {
-            ProfileStatus::Login(status) => vec![*status],
-            ProfileStatus::Role(role) => return show_role(&role, args.json),
+        match login_io::profile_status(&options) {
+            Ok(ProfileStatus::Login(status)) => (vec![*status], Vec::new()),
+            Ok(ProfileStatus::Role(role)) => return show_role(&role, args.json),
+            // An IAM Identity Center profile: show its SSO session instead.
+            Err(e @ login_io::LoginIoError::NoLoginSession { .. }) => {
+                match login_io::sso::profile_for(&options)? {
+                    Some((_, profile)) => (
+                        Vec::new(),
+                        crate::sso_status::sessions(&options, Some(&profile.profile))?,
+                    ),
+                    None => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
         }
     };
-    let needs_login = statuses.iter().any(|s| !s.health.usable());
+    let needs_login = statuses.iter().any(|s| !s.health.usable())
+        || sso.iter().any(|s| crate::sso_status::needs_login(s, now));
     if args.json {
         let profiles: Vec<Value> = statuses.iter().map(to_json).collect();
-        let doc = json!({ "profiles": profiles });
+        let sessions: Vec<Value> = sso
+            .iter()
+            .map(|s| crate::sso_status::to_json(s, now))
+            .collect();
+        let doc = json!({ "profiles": profiles, "ssoSessions": sessions });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    } else if statuses.is_empty() {
+    } else if statuses.is_empty() && sso.is_empty() {
         println!(
             "No profile has a login_session. Run `aws-login login --profile NAME` to create one."
         );
     } else {
-        let now = OffsetDateTime::now_utc();
-        let blocks: Vec<String> = statuses.iter().map(|s| to_text(s, now)).collect();
+        let mut blocks: Vec<String> = statuses.iter().map(|s| to_text(s, now)).collect();
+        blocks.extend(
+            sso.iter()
+                .map(|s| crate::sso_status::to_text(s, now, human_duration)),
+        );
         print!("{}", blocks.join("\n"));
     }
     if needs_login {

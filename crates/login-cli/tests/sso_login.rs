@@ -690,3 +690,53 @@ fn a_role_profile_on_top_of_an_sso_profile_assumes_its_role_with_the_sso_credent
     // The SSO role credentials are cached as the base of the chain.
     assert_eq!(sso_role_files(&sandbox).len(), 1);
 }
+
+#[test]
+fn status_lists_sso_sessions_without_tokens() {
+    let sandbox = sandbox();
+    let out = cli(&sandbox)
+        .args(["status", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "not signed in yet");
+    assert!(
+        text(&out.stdout).contains("not signed in: run `aws-login sso login --sso-session my-sso`"),
+        "{}",
+        text(&out.stdout)
+    );
+    device_login(&sandbox);
+    let out = cli(&sandbox).args(["status", "--all"]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("SSO session my-sso\n"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("  start URL    {START_URL}\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("can refresh")
+            && stdout.contains("registration expires")
+            && stdout.contains("health       active"),
+        "{stdout}"
+    );
+    let token = std::fs::read_to_string(token_path(&sandbox)).unwrap();
+    let secret: serde_json::Value = serde_json::from_str(&token).unwrap();
+    for key in ["accessToken", "refreshToken", "clientSecret"] {
+        assert!(
+            !stdout.contains(secret[key].as_str().unwrap()),
+            "{key} printed"
+        );
+    }
+    let out = cli(&sandbox)
+        .args(["status", "--all", "--json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &doc["ssoSessions"][0];
+    assert_eq!(
+        (s["ssoSession"].as_str(), s["refreshable"].as_bool()),
+        (Some("my-sso"), Some(true)),
+        "{doc}"
+    );
+    assert!(s["secondsLeft"].as_i64().unwrap() > 900);
+}

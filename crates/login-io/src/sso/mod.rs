@@ -508,6 +508,68 @@ pub async fn resolve_sso_profile(
     Ok(result)
 }
 
+fn portal_list_error(target: &SsoLoginTarget, e: login_core::sso::PortalError) -> LoginIoError {
+    match e.kind {
+        PortalErrorKind::Unauthorized => sso_error(
+            ErrorKind::SessionExpired,
+            format!("Unable to list AWS accounts and/or roles: the IAM Identity Center session for {} has expired or was signed out ({e}). Run `{}`.", target.describe(), target.login_command(None)),
+        ),
+        _ if e.is_retryable() => sso_error(ErrorKind::ServiceUnavailable, format!("IAM Identity Center could not list accounts or roles: {e}. Try again in a moment.")),
+        _ => sso_error(ErrorKind::ServiceRejected, format!("IAM Identity Center refused to list accounts or roles: {e}.")),
+    }
+}
+
+/// Every account the token can use (`ListAccounts`, all pages), in AWS CLI's order.
+pub async fn list_accounts(
+    ctx: &SsoContext,
+    target: &SsoLoginTarget,
+    token: &SsoToken,
+) -> Result<Vec<login_core::sso::AccountInfo>, LoginIoError> {
+    let base = ctx.portal_base(target.region(), None);
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let request = portal::list_accounts(&base, &token.access_token, next.as_deref());
+        let response = ctx.send(request, "list your AWS accounts").await?;
+        let (page, token_next) =
+            portal::parse_accounts(&response).map_err(|e| portal_list_error(target, e))?;
+        out.extend(page);
+        match token_next {
+            Some(n) if Some(&n) != next.as_ref() => next = Some(n),
+            _ => break,
+        }
+    }
+    login_core::sso::AccountInfo::sort(&mut out);
+    Ok(out)
+}
+
+/// Every role of `account_id` the token can use (`ListAccountRoles`, all pages), sorted
+/// case-insensitively as AWS CLI shows them.
+pub async fn list_roles(
+    ctx: &SsoContext,
+    target: &SsoLoginTarget,
+    token: &SsoToken,
+    account_id: &str,
+) -> Result<Vec<String>, LoginIoError> {
+    let base = ctx.portal_base(target.region(), None);
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let request =
+            portal::list_account_roles(&base, &token.access_token, account_id, next.as_deref());
+        let response = ctx.send(request, "list your roles").await?;
+        let (page, token_next) =
+            portal::parse_roles(&response).map_err(|e| portal_list_error(target, e))?;
+        out.extend(page.into_iter().map(|r| r.role_name));
+        match token_next {
+            Some(n) if Some(&n) != next.as_ref() => next = Some(n),
+            _ => break,
+        }
+    }
+    out.sort_by_key(|r| r.to_lowercase());
+    Ok(out)
+}
+
 /// The SSO profile `options` select, with its context; `Ok(None)` when the profile is not an
 /// SSO profile.
 pub fn profile_for(
