@@ -10,10 +10,12 @@
 
 mod bench;
 mod demo;
+mod fuzz;
 mod mixed;
 mod node;
 mod peers;
 mod py;
+mod soak;
 mod util;
 
 use std::process::ExitCode;
@@ -29,14 +31,20 @@ fn main() -> ExitCode {
         "demo" => demo::run(rest),
         "bench" => bench::run(rest),
         "setup" => peers::setup().map(|_| ()),
+        "fuzz" => fuzz_command(rest),
+        "soak" => soak_command(rest),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|bench|setup>");
+            eprintln!("usage: cargo xtask <demo|test|bench|setup|fuzz|soak>");
             eprintln!("  demo   full browser login against signin-mock, then a real SDK call");
             eprintln!("  test   every suite, or those named: {}", SUITES.join(" "));
             eprintln!("  bench  speed and memory against botocore and the JS SDK");
             eprintln!(
                 "  setup  install Debian packages, Python venvs and npm peers the suites use"
             );
+            eprintln!(
+                "  fuzz   [TARGET] [--seconds N]  coverage-guided fuzzing (nightly, cargo-fuzz)"
+            );
+            eprintln!("  soak   [--rounds N]  SIGKILL soak of refreshes and logins (default 500)");
             return if command == "help" {
                 ExitCode::SUCCESS
             } else {
@@ -51,6 +59,41 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `fuzz [TARGET] [--seconds N]` (default: every target, 60 s each).
+fn fuzz_command(args: &[String]) -> Result<(), String> {
+    let seconds = flag_value(args, "--seconds")?.unwrap_or(60);
+    let target = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--seconds"))
+        .map(|(_, a)| a.as_str());
+    fuzz::run(target, seconds)
+}
+
+/// `soak [--rounds N]` (default 500).
+fn soak_command(args: &[String]) -> Result<(), String> {
+    soak::run(flag_value(args, "--rounds")?.unwrap_or(500))
+}
+
+/// The number after `--name N` (or in `--name=N`).
+fn flag_value(args: &[String], name: &str) -> Result<Option<u64>, String> {
+    let prefix = format!("{name}=");
+    for (i, arg) in args.iter().enumerate() {
+        let value = if arg == name {
+            args.get(i + 1).map(String::as_str)
+        } else if let Some(v) = arg.strip_prefix(&prefix) {
+            Some(v)
+        } else {
+            continue;
+        };
+        return value
+            .and_then(|v| v.parse().ok())
+            .map(Some)
+            .ok_or_else(|| format!("{name} needs a whole number"));
+    }
+    Ok(None)
 }
 
 /// Suites in the order `cargo xtask test` runs them; `mixed` needs what `python` and `node` built.
