@@ -13,19 +13,31 @@ use time::OffsetDateTime;
 
 fuzz_target!(|data: &[u8]| {
     let listed = login_core::is_login_cache_entry(data);
-    let Ok(entry) = CacheEntry::from_json(data) else { return };
-    assert!(listed, "a readable entry must be one that logout --all recognises");
+    let Ok(entry) = CacheEntry::from_json(data) else {
+        return;
+    };
+    assert!(
+        listed,
+        "a readable entry must be one that logout --all recognises"
+    );
     entry
         .dpop_key()
         .expect("a key that passed the read check must load for signing");
 
     let one_line = entry.to_json();
     let reread = CacheEntry::from_json(one_line.as_bytes()).expect("our own file must read back");
-    assert_eq!(reread.to_json(), one_line, "write → read → write is not a fixed point");
+    assert_eq!(
+        reread.to_json(),
+        one_line,
+        "write → read → write is not a fixed point"
+    );
     let pretty = entry.to_json_pretty();
     let reread_pretty =
         CacheEntry::from_json(pretty.as_bytes()).expect("our own pretty file must read back");
-    assert_eq!(reread_pretty, reread, "the two layouts read back differently");
+    assert_eq!(
+        reread_pretty, reread,
+        "the two layouts read back differently"
+    );
 
     // Whole seconds are what is written; everything else is exact.
     let (a, b) = (entry.credentials(), reread.credentials());
@@ -59,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
         .expect("a refreshed entry must read back");
     assert_eq!(written.access_token.access_key_id, "ASIAFUZZREFRESHED001");
     assert_eq!(written.refresh_token.expose(), "fuzz-refresh-2");
-    assert_eq!(written.access_token.account_id, reread.access_token.account_id);
+    assert_eq!(
+        written.access_token.account_id,
+        reread.access_token.account_id
+    );
     assert_eq!(written.dpop_key.expose(), reread.dpop_key.expose());
     assert_eq!(written.extra, reread.extra);
     assert_eq!(written.access_token.extra, reread.access_token.extra);

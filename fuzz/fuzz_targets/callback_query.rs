@@ -22,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(CallbackError::Denied { error, description }) => {
             assert!(!error.chars().any(char::is_control));
-            assert!(!description.unwrap_or_default().chars().any(char::is_control));
+            assert!(!description
+                .unwrap_or_default()
+                .chars()
+                .any(char::is_control));
         }
         Err(_) => {}
     }
@@ -48,5 +51,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(got.code.expose(), code);
     }
     let denied = format!("error=access_denied&state={STATE}&code=x{forward}");
-    assert!(parse_callback(&denied, STATE).is_err(), "a denial was taken as a code");
+    assert!(
+        parse_callback(&denied, STATE).is_err(),
+        "a denial was taken as a code"
+    );
 });

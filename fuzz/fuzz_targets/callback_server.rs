@@ -40,7 +40,11 @@ fn harness() -> &'static Harness {
                 })
                 .await;
         });
-        Harness { addr, seen, _runtime: runtime }
+        Harness {
+            addr,
+            seen,
+            _runtime: runtime,
+        }
     })
 }
 
@@ -102,19 +106,29 @@ fuzz_target!(|data: &[u8]| {
     let seen: Vec<String> = std::mem::take(&mut *h.seen.lock().expect("judge lock"));
     match expected(data) {
         Expected::Callback(query) => {
-            assert_eq!(seen, vec![query], "the login did not get exactly this callback");
+            assert_eq!(
+                seen,
+                vec![query],
+                "the login did not get exactly this callback"
+            );
             let answer = answer.as_deref().expect("a judged callback is answered");
             assert_eq!(status_of(answer), 400, "the judge's page");
         }
         Expected::Nothing => {
-            assert!(seen.is_empty(), "a request that is no callback reached the login: {seen:?}")
+            assert!(
+                seen.is_empty(),
+                "a request that is no callback reached the login: {seen:?}"
+            )
         }
         Expected::EitherWay => assert!(seen.len() <= 1),
     }
     if let Some(answer) = answer {
         let status = status_of(&answer);
         assert!(matches!(status, 400 | 404 | 405 | 431), "status {status}");
-        let head_end = answer.windows(4).position(|w| w == b"\r\n\r\n").expect("complete head");
+        let head_end = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("complete head");
         let head = String::from_utf8_lossy(&answer[..head_end]).to_ascii_lowercase();
         assert!(head.contains("\r\nconnection: close"));
         let length: usize = head
@@ -124,6 +138,10 @@ fuzz_target!(|data: &[u8]| {
             .expect("content-length");
         let body = body_of(&answer);
         // A HEAD answer has the length of the page it leaves out.
-        assert!(body.is_empty() || body.len() == length, "content-length {length} but body {}", body.len());
+        assert!(
+            body.is_empty() || body.len() == length,
+            "content-length {length} but body {}",
+            body.len()
+        );
     }
 });

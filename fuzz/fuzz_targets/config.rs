@@ -30,14 +30,24 @@ fuzz_target!(|data: &[u8]| {
 
     let name = text(f[2]);
     let id = match f[1].first().copied().unwrap_or(0) % 3 {
-        0 => SectionId::profile(if name.is_empty() { "default".to_owned() } else { name }),
+        0 => SectionId::profile(if name.is_empty() {
+            "default".to_owned()
+        } else {
+            name
+        }),
         1 => SectionId::SsoSession(name),
         _ => SectionId::Services(name),
     };
-    let key = if f[3].is_empty() { "login_session".to_owned() } else { text(f[3]) };
+    let key = if f[3].is_empty() {
+        "login_session".to_owned()
+    } else {
+        text(f[3])
+    };
     let value = text(f[4]);
 
-    let Ok(edited) = file.set(&id, &key, &value) else { return };
+    let Ok(edited) = file.set(&id, &key, &value) else {
+        return;
+    };
     let after = ConfigFile::parse(&edited);
     let section = after
         .section(&id)
@@ -49,7 +59,10 @@ fuzz_target!(|data: &[u8]| {
     );
     let before_section = file.section(&id);
     if let Some(before_section) = &before_section {
-        for other in before_section.keys().filter(|k| !k.eq_ignore_ascii_case(&key)) {
+        for other in before_section
+            .keys()
+            .filter(|k| !k.eq_ignore_ascii_case(&key))
+        {
             assert_eq!(
                 section.get(other),
                 before_section.get(other),
@@ -59,7 +72,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let after_ids = after.section_ids();
     for other in &ids {
-        assert!(after_ids.contains(other), "section {other} disappeared:\n{edited}");
+        assert!(
+            after_ids.contains(other),
+            "section {other} disappeared:\n{edited}"
+        );
         if other != &id {
             assert_eq!(
                 file.section(other),
@@ -69,7 +85,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for new in &after_ids {
-        assert!(ids.contains(new) || new == &id, "edit created section {new}:\n{edited}");
+        assert!(
+            ids.contains(new) || new == &id,
+            "edit created section {new}:\n{edited}"
+        );
     }
     // The same edit again is a no-op.
     assert_eq!(

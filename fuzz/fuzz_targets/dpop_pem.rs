@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(back.thumbprint(), key.thumbprint());
         }
         let again = DpopKey::from_pem(sec1.expose()).expect("SEC1 loads");
-        assert_eq!(again.to_sec1_pem().expose(), sec1.expose(), "SEC1 writing is not a fixed point");
+        assert_eq!(
+            again.to_sec1_pem().expose(),
+            sec1.expose(),
+            "SEC1 writing is not a fixed point"
+        );
     }
 
     if let Ok(v) = DpopProof::verify(&text(f[1])) {
@@ -46,12 +50,22 @@ fuzz_target!(|data: &[u8]| {
     let (htu, jti) = (text(f[2]), text(f[3]));
     let proof = key.proof("POST", &htu, 1_764_931_000, &jti);
     let v = DpopProof::verify(proof.as_str()).expect("our own proof verifies");
-    assert_eq!((v.htm.as_str(), v.htu.as_str(), v.jti.as_str(), v.iat), ("POST", htu.as_str(), jti.as_str(), 1_764_931_000));
+    assert_eq!(
+        (v.htm.as_str(), v.htu.as_str(), v.jti.as_str(), v.iat),
+        ("POST", htu.as_str(), jti.as_str(), 1_764_931_000)
+    );
     assert_eq!(v.thumbprint, key.thumbprint());
     let compact = proof.as_str();
     let at = compact.len() - 6;
-    let flipped = if compact.as_bytes()[at] == b'A' { "B" } else { "A" };
+    let flipped = if compact.as_bytes()[at] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
     let mut tampered = compact.to_owned();
     tampered.replace_range(at..at + 1, flipped);
-    assert!(DpopProof::verify(&tampered).is_err(), "a tampered signature verified");
+    assert!(
+        DpopProof::verify(&tampered).is_err(),
+        "a tampered signature verified"
+    );
 });

@@ -26,9 +26,17 @@ fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
     HARNESS.get_or_init(|| {
         let runtime = background_runtime();
-        let config = MockConfig { auto_approve: Some("alice".into()), ..Default::default() };
-        let mock = runtime.block_on(MockServer::start(config)).expect("start signin-mock");
-        Harness { mock, _runtime: runtime }
+        let config = MockConfig {
+            auto_approve: Some("alice".into()),
+            ..Default::default()
+        };
+        let mock = runtime
+            .block_on(MockServer::start(config))
+            .expect("start signin-mock");
+        Harness {
+            mock,
+            _runtime: runtime,
+        }
     })
 }
 
@@ -45,6 +53,10 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
         let status = status_of(&answer);
-        assert!(status < 500, "signin-mock answered {status} without a fault:\n{}", String::from_utf8_lossy(&answer));
+        assert!(
+            status < 500,
+            "signin-mock answered {status} without a fault:\n{}",
+            String::from_utf8_lossy(&answer)
+        );
     }
 });

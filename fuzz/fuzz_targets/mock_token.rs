@@ -37,15 +37,28 @@ struct Harness {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
 }
 
 fn jti() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!("fuzz-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "fuzz-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
-fn request(host: &str, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+fn request(
+    host: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
     let mut out = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (k, v) in headers {
         out.push_str(&format!("{k}: {v}\r\n"));
@@ -70,7 +83,9 @@ fn harness() -> &'static Harness {
             refresh_grace_secs: 10 * 365 * 86_400,
             ..Default::default()
         };
-        let mock = runtime.block_on(MockServer::start(config)).expect("start signin-mock");
+        let mock = runtime
+            .block_on(MockServer::start(config))
+            .expect("start signin-mock");
         let addr: SocketAddr = ([127, 0, 0, 1], mock.port()).into();
         let host = format!("127.0.0.1:{}", mock.port());
         let key = DpopKey::from_scalar_bytes(&[7u8; 32]).expect("fixed key");
@@ -79,19 +94,33 @@ fn harness() -> &'static Harness {
             LoginParams {
                 endpoint: Endpoint::from_override(mock.base_url()).expect("mock endpoint"),
                 region: None,
-                mode: LoginMode::SameDevice { redirect_port: 4242 },
+                mode: LoginMode::SameDevice {
+                    redirect_port: 4242,
+                },
             },
             CodeVerifier::new(VERIFIER).expect("verifier"),
             "0f3c2c1e-8d4b-4c2a-9a57-0d9f2b1e6a11".into(),
             key.clone(),
         );
-        let target = flow.authorize_url().trim_start_matches(mock.base_url()).to_owned();
-        let redirect = exchange(addr, &request(&host, "GET", &target, &[], b"")).expect("authorize answers");
-        assert_eq!(status_of(&redirect), 302, "{}", String::from_utf8_lossy(&redirect));
+        let target = flow
+            .authorize_url()
+            .trim_start_matches(mock.base_url())
+            .to_owned();
+        let redirect =
+            exchange(addr, &request(&host, "GET", &target, &[], b"")).expect("authorize answers");
+        assert_eq!(
+            status_of(&redirect),
+            302,
+            "{}",
+            String::from_utf8_lossy(&redirect)
+        );
         let head = String::from_utf8_lossy(&redirect).into_owned();
         let location = head
             .lines()
-            .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
+            .find_map(|l| {
+                l.strip_prefix("location: ")
+                    .or_else(|| l.strip_prefix("Location: "))
+            })
             .expect("Location")
             .trim()
             .to_owned();
@@ -102,9 +131,19 @@ fn harness() -> &'static Harness {
             .expect("code")
             .to_owned();
         let token = exchange_step.request(now(), &jti());
-        let headers: Vec<(&str, &str)> = token.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let answer = exchange(addr, &request(&host, "POST", "/v1/token", &headers, &token.body)).expect("token answers");
-        let logged_in = exchange_step.on_response(&response(&answer), login_core::OffsetDateTime::now_utc()).expect("login");
+        let headers: Vec<(&str, &str)> = token
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let answer = exchange(
+            addr,
+            &request(&host, "POST", "/v1/token", &headers, &token.body),
+        )
+        .expect("token answers");
+        let logged_in = exchange_step
+            .on_response(&response(&answer), login_core::OffsetDateTime::now_utc())
+            .expect("login");
         Harness {
             addr,
             host,
@@ -133,8 +172,14 @@ fuzz_target!(|data: &[u8]| {
         1 => h.other_key.proof("POST", &htu, now(), &jti()).into_string(),
         _ => text(f[2]).replace(['\r', '\n'], ""),
     };
-    let headers = [("Content-Type", "application/json"), ("DPoP", dpop.as_str())];
-    let Some(answer) = exchange(h.addr, &request(&h.host, "POST", "/v1/token", &headers, body.as_bytes())) else {
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("DPoP", dpop.as_str()),
+    ];
+    let Some(answer) = exchange(
+        h.addr,
+        &request(&h.host, "POST", "/v1/token", &headers, body.as_bytes()),
+    ) else {
         panic!("the token endpoint closed without an answer");
     };
     let status = status_of(&answer);
@@ -146,7 +191,11 @@ fuzz_target!(|data: &[u8]| {
         }
         400 | 401 | 403 => {
             let error = parsed.expect_err("an error status parses as an error");
-            assert!(error.code().is_some(), "no error code in {}", String::from_utf8_lossy(&answer));
+            assert!(
+                error.code().is_some(),
+                "no error code in {}",
+                String::from_utf8_lossy(&answer)
+            );
         }
         other => panic!("status {other}:\n{}", String::from_utf8_lossy(&answer)),
     }

@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let code = text(f[1]);
-    let state = if f[2].is_empty() { STATE.to_owned() } else { text(f[2]) };
+    let state = if f[2].is_empty() {
+        STATE.to_owned()
+    } else {
+        text(f[2])
+    };
     if code.is_empty() {
         return;
     }

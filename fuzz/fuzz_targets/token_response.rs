@@ -13,7 +13,9 @@ use libfuzzer_sys::fuzz_target;
 use login_core::{parse_token_response, CacheEntry, HttpResponse, Refresh};
 use time::OffsetDateTime;
 
-const CACHE: &[u8] = include_bytes!("../../fixtures/cache/4b0ba8f99f075c0633e122fd73346ce203a3faf18ea0310eb2d29df1bab2e255.json");
+const CACHE: &[u8] = include_bytes!(
+    "../../fixtures/cache/4b0ba8f99f075c0633e122fd73346ce203a3faf18ea0310eb2d29df1bab2e255.json"
+);
 
 /// Values of the secret fields as they appear in the raw body, even when it is cut short.
 fn secrets_in(body: &str) -> Vec<String> {
@@ -25,7 +27,10 @@ fn secrets_in(body: &str) -> Vec<String> {
             rest = &rest[at + needle.len()..];
             let after = rest.trim_start().strip_prefix(':').map(str::trim_start);
             if let Some(value) = after.and_then(|a| a.strip_prefix('"')) {
-                let value: String = value.chars().take_while(|c| *c != '"' && *c != '\\').collect();
+                let value: String = value
+                    .chars()
+                    .take_while(|c| *c != '"' && *c != '\\')
+                    .collect();
                 // Short fragments match ordinary words; eight characters are a secret's worth.
                 if value.chars().count() >= 8 {
                     out.push(value);
@@ -60,7 +65,9 @@ fuzz_target!(|data: &[u8]| {
                 Ok(Refresh::Send(p)) => p,
                 _ => Refresh::force(entry).expect("fixture key loads"),
             };
-            let refreshed = pending.on_response(&response, now).expect("parsed once, parses again");
+            let refreshed = pending
+                .on_response(&response, now)
+                .expect("parsed once, parses again");
             let back = CacheEntry::from_json(refreshed.entry.to_json().as_bytes())
                 .expect("a refreshed entry reads back");
             assert_eq!(back.access_token.access_key_id, output.access_key_id);

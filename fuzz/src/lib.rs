@@ -39,7 +39,10 @@ pub fn exchange(addr: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
     match stream.read_to_end(&mut answer) {
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+        Err(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock
+                || e.kind() == std::io::ErrorKind::TimedOut =>
+        {
             panic!("the server under test neither answered nor closed within 30 s")
         }
         Err(e) => panic!("reading the answer: {e}"),
