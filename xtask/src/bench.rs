@@ -9,6 +9,11 @@
 //! callback). Nothing touches the real `~/.aws`. Timing: hyperfine; memory: `/usr/bin/time -f
 //! %M`. Results go to stdout and `.work/bench/results.md`.
 //!
+//! A role profile (`role_arn` with `source_profile` = the login profile) is timed the same way
+//! with its role credentials cached: `aws-login export-credentials --profile admin` against
+//! botocore resolving the same profile with AWS CLI's role cache (`JSONFileCache` on
+//! `~/.aws/cli/cache`, as `aws configure export-credentials` does).
+//!
 //! Then the bindings' in-process benchmarks (`node::bench`, `py::bench`).
 //!
 //! Options: `--runs N` (valid-cache runs per command, default 40), `--refresh-runs N`
@@ -23,10 +28,30 @@ use crate::util::{self, work_dir};
 /// Targets from the issue.
 const SPEEDUP_TARGET: f64 = 50.0;
 const RSS_TARGET_MB: f64 = 10.0;
+/// The role-profile target (issue 10): cached role credentials, against botocore.
+const ROLE_SPEEDUP_TARGET: f64 = 100.0;
+const BENCH_ROLE_ARN: &str = "arn:aws:iam::111122223333:role/Deploy";
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let runs = option(args, "--runs")?.unwrap_or(40);
-    let refresh_runs = option(args, "--refresh-runs")?.unwrap_or(15);
+/// `cargo xtask bench` options.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Valid-cache runs per command
+    #[arg(long, default_value_t = 40, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Refresh runs per command
+    #[arg(long, default_value_t = 15, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub refresh_runs: u32,
+    /// Skip the Node and Python in-process benchmarks
+    #[arg(long)]
+    pub no_bindings: bool,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let Args {
+        runs,
+        refresh_runs,
+        no_bindings,
+    } = args;
     let peers = crate::peers::setup()?;
     for tool in ["hyperfine", "/usr/bin/time", "curl", "node"] {
         if !util::have(tool) {
@@ -95,6 +120,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .collect::<Result<_, _>>()?;
     let refreshes_during_valid = mock.refresh_calls()? - refreshes_before;
 
+    let role_section = role_profile_rows(&env, &home, &aws_login, &python, &mock, &dir, runs)?;
+
     // Refresh: each run first pushes `expiresAt` into the past, so each run calls /v1/token once.
     let expire = format!(
         "{python} -c \"import json, os, sys; p = sys.argv[1]; d = json.load(open(p)); d['accessToken']['expiresAt'] = '2000-01-01T00:00:00Z'; open(p + '.x', 'w').write(json.dumps(d)); os.replace(p + '.x', p)\" {}",
@@ -109,6 +136,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some(&expire),
     )?;
     let refreshes_during_refresh = mock.refresh_calls()? - refreshes_before;
+    let exec_rows = credential_server_bench(&env, &home, &aws_login, &python, runs)?;
     drop(mock);
 
     let report = render_report(
@@ -120,12 +148,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         runs,
         refresh_runs,
     );
+    let report = format!(
+        "{report}{}\n{role_section}",
+        render_server_rows(&exec_rows, runs)
+    );
     println!("{report}");
     let path = dir.join("results.md");
     std::fs::write(&path, &report).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("results written to {}", path.display());
 
-    if args.iter().any(|a| a == "--no-bindings") {
+    if no_bindings {
         return Ok(());
     }
     // The bindings' in-process benchmarks (their own modules), after ours; one failing does
@@ -146,16 +178,274 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn option(args: &[String], name: &str) -> Result<Option<u32>, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .filter(|n| *n > 0)
-            .map(Some)
-            .ok_or_else(|| format!("{name} needs a positive number")),
+/// One row of the credential-server comparison: latencies in ms, sorted.
+struct LatencyRow {
+    name: &'static str,
+    samples: Vec<f64>,
+}
+
+impl LatencyRow {
+    fn new(name: &'static str, mut samples: Vec<f64>) -> LatencyRow {
+        samples.sort_by(f64::total_cmp);
+        LatencyRow { name, samples }
     }
+    fn percentile(&self, p: f64) -> f64 {
+        let last = self.samples.len().saturating_sub(1);
+        self.samples
+            .get(((last as f64) * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// `aws-login serve` on the valid session, then per credential fetch: a plain HTTP GET to the
+/// server, botocore's `ContainerProvider` (what an SDK under `aws-login exec` does), spawning
+/// `aws-login credential-process`, and botocore's `credential_process` round trip through it.
+fn credential_server_bench(
+    env: &Env,
+    home: &Path,
+    aws_login: &Path,
+    python: &str,
+    runs: u32,
+) -> Result<Vec<LatencyRow>, String> {
+    use std::io::{Read, Write};
+    let config = home.join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).map_err(|e| format!("reading config: {e}"))?;
+    text.push_str(&format!(
+        "\n[profile bench-process]\ncredential_process = {} credential-process --profile bench\n",
+        aws_login.display()
+    ));
+    std::fs::write(&config, text).map_err(|e| format!("writing config: {e}"))?;
+
+    let mut serve = env
+        .command(aws_login)
+        .args(["serve", "--profile", "bench"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting aws-login serve: {e}"))?;
+    let mut lines = BufReader::new(serve.stdout.take().ok_or("serve has no stdout")?).lines();
+    let mut value = |name: &str| -> Result<String, String> {
+        let line = lines
+            .next()
+            .and_then(Result::ok)
+            .ok_or(format!("aws-login serve printed no {name}"))?;
+        line.strip_prefix(&format!("export {name}="))
+            .map(str::to_string)
+            .ok_or(format!("unexpected line from aws-login serve: {line}"))
+    };
+    let result = (|| {
+        let url = value("AWS_CONTAINER_CREDENTIALS_FULL_URI")?;
+        let token = value("AWS_CONTAINER_AUTHORIZATION_TOKEN")?;
+        let address = url
+            .trim_start_matches("http://")
+            .trim_end_matches("/credentials")
+            .to_string();
+        let request = format!(
+            "GET /credentials HTTP/1.1\r\nHost: {address}\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+        );
+        let fetches = runs * 10;
+        let mut raw = Vec::new();
+        for _ in 0..fetches + 20 {
+            let started = std::time::Instant::now();
+            let mut stream = std::net::TcpStream::connect(&address)
+                .map_err(|e| format!("connecting to the server: {e}"))?;
+            stream
+                .write_all(request.as_bytes())
+                .map_err(|e| format!("request: {e}"))?;
+            let mut answer = Vec::new();
+            stream
+                .read_to_end(&mut answer)
+                .map_err(|e| format!("response: {e}"))?;
+            if !answer.starts_with(b"HTTP/1.1 200") {
+                return Err("the credential server did not answer 200".into());
+            }
+            raw.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        raw.drain(..20);
+
+        let mut spawn = Vec::new();
+        for _ in 0..runs + 3 {
+            let started = std::time::Instant::now();
+            let out = env
+                .command(aws_login)
+                .args(["credential-process", "--profile", "bench", "--no-login"])
+                .output()
+                .map_err(|e| format!("aws-login credential-process: {e}"))?;
+            if !out.status.success() {
+                return Err("aws-login credential-process failed".into());
+            }
+            spawn.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        spawn.drain(..3);
+
+        let script = r#"
+import sys, time
+import botocore.session
+from botocore.credentials import ContainerProvider, ProcessProvider
+n_container, n_process = int(sys.argv[1]), int(sys.argv[2])
+session = botocore.session.Session(profile="bench-process")
+def timed(load, n):
+    out = []
+    for i in range(n + 3):
+        t = time.perf_counter(); creds = load(); out.append((time.perf_counter() - t) * 1e3)
+        assert creds.get_frozen_credentials().access_key
+    return out[3:]
+container = ContainerProvider()
+process = ProcessProvider(profile_name="bench-process", load_config=lambda: session.full_config)
+for name, samples in (("container", timed(container.load, n_container)), ("process", timed(process.load, n_process))):
+    print(name, " ".join("%.4f" % v for v in samples))
+"#;
+        let out = env
+            .command(python)
+            .args(["-c", script, &fetches.to_string(), &runs.to_string()])
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &token)
+            .output()
+            .map_err(|e| format!("python: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "botocore timing failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let list = |key: &str| -> Vec<f64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
+                .map(|v| v.split(' ').filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_default()
+        };
+        Ok(vec![
+            LatencyRow::new("credential server: one HTTP fetch (new connection)", raw),
+            LatencyRow::new(
+                "botocore ContainerProvider.load() from the server",
+                list("container"),
+            ),
+            LatencyRow::new("spawn `aws-login credential-process`", spawn),
+            LatencyRow::new(
+                "botocore credential_process round trip (aws-login credential-process)",
+                list("process"),
+            ),
+        ])
+    })();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    result
+}
+
+fn render_server_rows(rows: &[LatencyRow], runs: u32) -> String {
+    let mut out = format!(
+        "\n## One credential fetch: `aws-login exec`/`serve`'s server vs a `credential_process` spawn (valid cache; {} fetches, {runs} spawns)\n\n| what | p50 | p99 | n |\n|---|---|---|---|\n",
+        runs * 10
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "| {} | {:.2} ms | {:.2} ms | {} |\n",
+            row.name,
+            row.percentile(0.50),
+            row.percentile(0.99),
+            row.samples.len()
+        ));
+    }
+    out
+}
+
+/// `export-credentials --profile admin` (a role over the login profile) with its role
+/// credentials cached, against botocore resolving the same profile through AWS CLI's role
+/// cache. Returns the report section.
+fn role_profile_rows(
+    env: &Env,
+    home: &Path,
+    aws_login: &Path,
+    python: &str,
+    mock: &Mock,
+    dir: &Path,
+    runs: u32,
+) -> Result<String, String> {
+    let config = home.join(".aws/config");
+    let mut text = std::fs::read_to_string(&config)
+        .map_err(|e| format!("reading {}: {e}", config.display()))?;
+    text.push_str(&format!(
+        "\n[profile admin]\nrole_arn = {BENCH_ROLE_ARN}\nsource_profile = bench\nregion = us-east-1\n"
+    ));
+    std::fs::write(&config, text).map_err(|e| format!("writing {}: {e}", config.display()))?;
+    let ours = format!(
+        "{} export-credentials --profile admin --format process",
+        aws_login.display()
+    );
+    let botocore = format!(
+        "{python} -c \"import os, botocore.session; from botocore.credentials import JSONFileCache; s = botocore.session.Session(profile='admin'); s.get_component('credential_provider').get_provider('assume-role').cache = JSONFileCache(os.path.expanduser('~/.aws/cli/cache')); print(s.get_credentials().get_frozen_credentials().access_key)\""
+    );
+    let commands = [
+        ("aws-login (role)", ours.as_str()),
+        ("botocore (role)", botocore.as_str()),
+    ];
+    // The first run assumes the role and caches it; then both must print the cached key.
+    let mut keys = Vec::new();
+    for (name, command) in commands {
+        let out = env
+            .shell(command)
+            .output()
+            .map_err(|e| format!("{name}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{name} failed before timing: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        keys.push(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    if !keys[0].contains(keys[1].trim()) {
+        return Err(format!(
+            "botocore did not reuse aws-login's cached role credentials ({} vs {})",
+            keys[1].trim(),
+            keys[0].trim()
+        ));
+    }
+    let before = mock.assume_role_calls()?;
+    let timings = hyperfine(env, &dir.join("role.csv"), &commands, runs, None)?;
+    let rss: Vec<f64> = commands
+        .iter()
+        .map(|(_, c)| peak_rss_mb(env, c, 7))
+        .collect::<Result<_, _>>()?;
+    let during = mock.assume_role_calls()? - before;
+    Ok(render_role_report(&timings, &rss, during, runs))
+}
+
+fn render_role_report(
+    timings: &[Timing],
+    rss: &[f64],
+    assume_role_calls: u64,
+    runs: u32,
+) -> String {
+    let mut out = format!(
+        "## Role profile over the login profile, cached role credentials ({runs} runs each) and peak RSS\n\n\
+         `export-credentials --profile admin` (`role_arn` + `source_profile = bench`) against botocore resolving\n\
+         `admin` with AWS CLI's role cache (`JSONFileCache(~/.aws/cli/cache)`).\n\n\
+         | command | mean ± σ | median | min | max | peak RSS | aws-login is |\n|---|---|---|---|---|---|---|\n"
+    );
+    let ours = timings.first().map(|t| t.mean_ms).unwrap_or(f64::NAN);
+    for (t, rss) in timings.iter().zip(rss) {
+        let ratio = if std::ptr::eq(t, &timings[0]) {
+            "—".to_string()
+        } else {
+            format!("{:.0}× faster", t.mean_ms / ours)
+        };
+        out.push_str(&format!(
+            "| {} | {:.1} ± {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB | {} |\n",
+            t.name, t.mean_ms, t.stddev_ms, t.median_ms, t.min_ms, t.max_ms, rss, ratio
+        ));
+    }
+    let speedup = timings.get(1).map(|t| t.mean_ms / ours).unwrap_or(0.0);
+    let our_rss = rss.first().copied().unwrap_or(f64::NAN);
+    out.push_str(&format!(
+        "\nAssumeRole calls during the runs: {assume_role_calls} (must be 0).\n\nTargets: ≥ {ROLE_SPEEDUP_TARGET:.0}× faster than botocore: {} ({speedup:.0}×); peak RSS < {RSS_TARGET_MB:.0} MB: {} ({our_rss:.1} MB).\n",
+        if speedup >= ROLE_SPEEDUP_TARGET { "met" } else { "MISSED" },
+        if our_rss < RSS_TARGET_MB { "met" } else { "MISSED" },
+    ));
+    out
 }
 
 /// The environment every benchmarked command gets: a throw-away HOME, the mock as Sign-In and
@@ -249,6 +539,23 @@ impl Mock {
             .map_err(|e| format!("curl: {e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
         Ok(sum_of_object_after(&text, "\"refresh_token\""))
+    }
+}
+
+impl Mock {
+    /// STS AssumeRole calls so far, from the admin API.
+    fn assume_role_calls(&self) -> Result<u64, String> {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "--noproxy",
+                "*",
+                &format!("{}/__admin/stats", self.base_url),
+            ])
+            .output()
+            .map_err(|e| format!("curl: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(sum_of_object_after(&text, "\"AssumeRole\""))
     }
 }
 

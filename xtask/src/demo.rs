@@ -19,42 +19,41 @@ use crate::util::{self, root};
 
 const DRIVER: &str = "crates/login-cli/tests/support/browser-driver/driver.js";
 
-struct Options {
-    headless: Option<bool>,
-    identity: String,
-    keep: bool,
+/// `cargo xtask demo` options.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Always sign in with headless Chromium (the default without a display)
+    #[arg(long, conflicts_with = "browser")]
+    pub headless: bool,
+    /// Always open your own browser (the default with a display)
+    #[arg(long)]
+    pub browser: bool,
+    /// Who signs in: alice, admin, or bob (bob lacks the permission, to see that error)
+    #[arg(long, value_name = "NAME", default_value = "alice",
+          value_parser = clap::builder::PossibleValuesParser::new(["alice", "admin", "bob"]))]
+    pub identity: String,
+    /// Leave the throw-away directory for a look
+    #[arg(long)]
+    pub keep: bool,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        headless: None,
-        identity: "alice".into(),
-        keep: false,
-    };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--headless" => options.headless = Some(true),
-            "--browser" => options.headless = Some(false),
-            "--keep" => options.keep = true,
-            "--identity" => options.identity = args.next().ok_or("--identity needs a name (alice, admin, bob)")?.clone(),
-            other => {
-                return Err(format!(
-                    "unknown option {other}; usage: cargo xtask demo [--headless|--browser] [--identity alice|admin|bob] [--keep]"
-                ))
-            }
+impl Args {
+    /// `Some(true)` for `--headless`, `Some(false)` for `--browser`, `None` to decide by display.
+    pub fn headless(&self) -> Option<bool> {
+        match (self.headless, self.browser) {
+            (true, _) => Some(true),
+            (false, true) => Some(false),
+            (false, false) => None,
         }
     }
-    Ok(options)
 }
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let options = parse(args)?;
+pub fn run(options: Args) -> Result<(), String> {
     let has_display = cfg!(target_os = "macos")
         || ["DISPLAY", "WAYLAND_DISPLAY"]
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-    let headless = options.headless.unwrap_or(!has_display);
+    let headless = options.headless().unwrap_or(!has_display);
 
     step("Building aws-login and signin-mock (debug build)");
     util::run(util::cargo().args(["build", "-q", "-p", "login-cli", "-p", "signin-mock"]))?;
@@ -83,7 +82,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn demo(
-    options: &Options,
+    options: &Args,
     headless: bool,
     aws_login: &Path,
     signin_mock: &Path,

@@ -64,7 +64,19 @@ pub const TARGETS: &[(&str, &str, usize)] = &[
     ),
 ];
 
-pub fn run(target: Option<&str>, seconds: u64) -> Result<(), String> {
+/// `cargo xtask fuzz [TARGET] [--seconds N]`
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// One target (default: every target, one after the other)
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(TARGETS.iter().map(|(t, _, _)| *t)))]
+    pub target: Option<String>,
+    /// Seconds per target
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seconds: u64,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let (target, seconds) = (args.target.as_deref(), args.seconds);
     let selected: Vec<&(&str, &str, usize)> = match target {
         Some(name) => vec![TARGETS
             .iter()

@@ -1,5 +1,5 @@
-//! The Node suite (`crates/login-node`): builds the addon with `@napi-rs/cli` from npm, packs the
-//! npm package, installs the tarball into fresh projects under `.work/node-test/` next to the SDK
+//! The Node suite (`crates/login-node`): builds the addon with the package's own `npm run build`
+//! scripts (the pinned `@napi-rs/cli` devDependency), packs the npm package with `npm pack`, installs the tarball into fresh projects under `.work/node-test/` next to the SDK
 //! versions each project is about, and runs node's test runner there.
 //!
 //! - `current`: today's `@aws-sdk/client-sts` and `@aws-sdk/credential-provider-login` (interop,
@@ -13,8 +13,6 @@ use std::process::Command;
 use crate::peers::Peers;
 use crate::util::{build_binaries, root, run, target_dir, work_dir, Binaries};
 
-/// The napi-rs CLI that builds the addon and generates its loader and type declarations.
-const NAPI_CLI: &str = "@napi-rs/cli@3.10.12";
 /// Same pins as xtask/src/peers.rs, so both suites test the same SDK.
 /// `typescript` (with Node's types) checks that the declarations fit a real client's `credentials:`.
 const SDK_CURRENT: &[&str] = &[
@@ -39,6 +37,7 @@ const TESTS_CURRENT: &[&str] = &[
     "concurrency.test.mjs",
     "plugin.test.mjs",
     "fixtures.test.mjs",
+    "typescript.test.mjs",
 ];
 const TESTS_OLD: &[&str] = &["sts.test.mjs", "cdk.test.mjs"];
 
@@ -86,45 +85,25 @@ pub fn bench(peers: &Peers) -> Result<(), String> {
     run(peers.apply(&mut command))
 }
 
-/// Installs the napi-rs CLI once under `.work/node-build`; returns its `napi` executable.
-fn napi_cli() -> Result<PathBuf, String> {
-    let dir = work_dir().join("node-build");
-    let napi = dir.join("node_modules/.bin/napi");
-    let stamp = dir.join(".xtask-installed");
-    if napi.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(NAPI_CLI) {
-        return Ok(napi);
-    }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    write(
-        &dir.join("package.json"),
-        "{\"name\":\"aws-login-node-build\",\"private\":true}\n",
-    )?;
-    run(npm().args(["install", NAPI_CLI]).current_dir(&dir))?;
-    write(&stamp, NAPI_CLI)?;
-    Ok(napi)
-}
-
-/// `napi build --platform --strip`: the `.node` addon for this machine's target, its JS loader
-/// (`binding.js`) and the generated TypeScript declarations (`binding.d.ts`).
+/// The package's own scripts, as a JavaScript developer runs them in `crates/login-node`:
+/// `npm install` (the pinned `@napi-rs/cli` devDependency) and `npm run build` (release) or
+/// `npm run build:debug`: `napi build --platform --strip` makes the `.node` addon for this machine,
+/// its JS loader (`binding.js`) and the TypeScript declarations generated from the Rust types
+/// (`binding.d.ts`). Only the cargo target directory is added, so the build shares it.
 pub fn build_addon(release: bool) -> Result<(), String> {
-    let napi = napi_cli()?;
-    let mut command = Command::new(napi);
+    let crate_dir = root().join("crates/login-node");
+    run(npm().arg("install").current_dir(&crate_dir))?;
+    let mut command = npm();
     command
         .args([
-            "build",
-            "--platform",
-            "--strip",
-            "--js",
-            "binding.js",
-            "--dts",
-            "binding.d.ts",
+            "run",
+            if release { "build" } else { "build:debug" },
+            "--",
             "--target-dir",
         ])
         .arg(target_dir())
-        .current_dir(root().join("crates/login-node"));
-    if release {
-        command.arg("--release");
-    } else {
+        .current_dir(&crate_dir);
+    if !release {
         // napi builds for an explicit target with its own RUSTFLAGS, so nothing is shared with
         // the workspace build anyway; without debug info that build is faster and the tarball
         // small.

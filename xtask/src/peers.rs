@@ -5,13 +5,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{self, have, run, work_dir};
+use crate::util::{self, have, work_dir, QuietStep};
 
-/// Debian packages: the browser for end-to-end logins, and the benchmark tools.
-const DEBIAN_PACKAGES: &[(&str, &str)] = &[
-    ("chromium", "chromium"),
-    ("hyperfine", "hyperfine"),
-    ("/usr/bin/time", "time"),
+/// Debian packages: the browser for end-to-end logins, and the benchmark tools (the program
+/// probed, the package, the name in the progress line).
+const DEBIAN_PACKAGES: &[(&str, &str, &str)] = &[
+    ("chromium", "chromium", "Chromium"),
+    ("hyperfine", "hyperfine", "hyperfine"),
+    ("/usr/bin/time", "time", "GNU time"),
 ];
 
 /// Pinned versions (see NODE_PEERS). botocore >= 1.41 has the login provider; `crt` is what it needs for DPoP signing.
@@ -30,8 +31,9 @@ const NODE_PEERS: &[&str] = &[
     "@aws-sdk/client-sts@3.1169.0",
     "playwright-core@1.65.1",
 ];
-/// The newest JS SDK before login sessions (3.936): what older AWS CDK and pinned projects carry.
-const NODE_PEERS_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0"];
+/// The newest JS SDK before login sessions (3.936): what older AWS CDK and pinned projects carry,
+/// and the last CDK CLI before 2.1034.0 (`aws-login exec -- cdk deploy` in login-cli's tests).
+const NODE_PEERS_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0", "aws-cdk@2.1033.0"];
 
 /// Where the installed peers live; suites read these paths from the environment `apply` sets.
 #[derive(Debug, Clone)]
@@ -72,26 +74,34 @@ pub fn setup() -> Result<Peers, String> {
 }
 
 fn install_debian_packages() -> Result<(), String> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    let missing: Vec<(&str, &str)> = DEBIAN_PACKAGES
         .iter()
-        .filter(|(probe, _)| !have(probe))
-        .map(|(_, package)| *package)
+        .filter(|(probe, _, _)| !have(probe))
+        .map(|(_, package, name)| (*package, *name))
         .collect();
     if missing.is_empty() {
         return Ok(());
     }
+    let packages: Vec<&str> = missing.iter().map(|(package, _)| *package).collect();
     let is_root = util::output(Command::new("id").arg("-u")).as_deref() == Some("0");
     if !is_root {
         return Err(format!(
             "missing Debian packages; run: sudo apt-get install -y {}",
-            missing.join(" ")
+            packages.join(" ")
         ));
     }
-    run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends"])
-        .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    let names: Vec<&str> = missing.iter().map(|(_, name)| *name).collect();
+    let step = QuietStep::start(&format!(
+        "Installing {} from Debian packages…",
+        names.join(", ")
+    ))?;
+    step.run(Command::new("apt-get").args(["update", "-qq"]))?;
+    step.run(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 /// A virtualenv under `.work/NAME` with `requirements`; returns its python.
@@ -103,12 +113,18 @@ fn venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
+    let step = QuietStep::start(&format!(
+        "Installing {} from PyPI into .work/{name}…",
+        requirements.join(", ")
+    ))?;
     if !python.exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
+        step.run(Command::new("python3").args(["-m", "venv"]).arg(&dir))?;
     }
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        .args(requirements))?;
+    step.run(
+        Command::new(&python)
+            .args(["-m", "pip", "install", "--disable-pip-version-check"])
+            .args(requirements),
+    )?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(python)
 }
@@ -129,10 +145,16 @@ fn npm_peers(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
         )
         .map_err(|e| format!("writing package.json: {e}"))?;
     }
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
-        .args(packages)
-        .current_dir(&dir))?;
+    let step = QuietStep::start(&format!(
+        "Installing {} from npm into .work/{name}…",
+        packages.join(", ")
+    ))?;
+    step.run(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund"])
+            .args(packages)
+            .current_dir(&dir),
+    )?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(dir.join("node_modules"))
 }

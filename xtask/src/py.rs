@@ -7,7 +7,12 @@
 //! - `.work/py-new`: current boto3 + `botocore[crt]`, which has its own login provider.
 //! - `.work/py-nocrt`: current boto3 without awscrt, whose login provider cannot sign.
 //! - `.work/py-3.9`, `.work/py-3.13`: pyenv's oldest/newest CPython, boto3-free suite.
+//! - `.work/py-sdist`: `pip install aws_login_provider-*.tar.gz` (the sdist, built from source
+//!   by pip with maturin from PyPI and this machine's Rust toolchain), boto3-free suite.
 //!
+//! The wheel is the one users get: `maturin build --zig --compatibility manylinux2014` (zig from
+//! the `ziglang` package on PyPI links against glibc 2.17), its tag checked by `auditwheel show`.
+//! maturin, ziglang and auditwheel live in `.work/py-build` (installed once, pinned below).
 //! Every test venv is created anew each run with one plain `pip install <pins> <wheel>`.
 //!
 //! `AWS_LOGIN_PY_PROFILE=dev` builds a debug wheel (faster while iterating); the default is release.
@@ -19,17 +24,24 @@ use crate::peers::Peers;
 use crate::util::{build_binaries, root, run, work_dir, Binaries};
 
 /// Test-only dependencies of each venv besides the wheel (pinned like xtask/src/peers.rs).
-const OLD_VENV: &[&str] = &["boto3==1.40.76", "pytest==9.2.0"];
+/// `awscli` 1.42.76 is the AWS CLI v1 release built on botocore 1.40.76: the unmodified
+/// third-party boto3 program the start-up hook is shown with.
+const OLD_VENV: &[&str] = &["boto3==1.40.76", "awscli==1.42.76", "pytest==9.2.0"];
 const NEW_VENV: &[&str] = &["boto3==1.44.5", "botocore[crt]==1.44.5", "pytest==9.2.0"];
 /// Current boto3 without the `crt` extra: botocore's login provider cannot sign there.
 const NOCRT_VENV: &[&str] = &["boto3==1.44.5", "pytest==9.2.0"];
 const CLEAN_VENV_TOOLS: &[&str] = &["mypy==2.4.1"];
+/// The wheel and sdist builders, and the manylinux checker.
+const BUILD_VENV: &[&str] = &["maturin==1.16.0", "ziglang==0.15.1", "auditwheel==6.4.2"];
+/// The manylinux policy of the wheel (glibc 2.17: CentOS 7, Amazon Linux 2, most CI images).
+const MANYLINUX: &str = "manylinux2014";
+const MANYLINUX_TAG: &str = "manylinux_2_17_x86_64";
 /// pytest 9 needs Python >= 3.10; 8.4 still runs on 3.9.
 const OTHER_PYTHON_PYTEST: &str = "pytest==8.4.2";
 
-pub fn test(peers: &Peers) -> Result<(), String> {
+pub fn test(_peers: &Peers) -> Result<(), String> {
     let binaries = build_binaries(false)?;
-    let wheel = build_wheel(peers)?;
+    let wheel = build_wheel()?;
     let crate_dir = root().join("crates/login-py");
 
     // Plain `pip install <wheel>` into a brand-new venv: no Rust, no index, no extras.
@@ -53,6 +65,22 @@ pub fn test(peers: &Peers) -> Result<(), String> {
             failures.push(format!("{name}: {e}"));
         }
     }
+    // The sdist, as a user on a platform without a wheel installs it.
+    match build_sdist() {
+        Ok(sdist) => {
+            let sdist_arg = sdist.to_str().ok_or("the sdist path is not UTF-8")?;
+            let python = fresh_venv_with_env(
+                "py-sdist",
+                Path::new("python3"),
+                &[OTHER_PYTHON_PYTEST, sdist_arg],
+                sdist_build_env(),
+            )?;
+            if let Err(e) = pytest(&python, &crate_dir, &binaries, &["tests/common"]) {
+                failures.push(format!("py-sdist: {e}"));
+            }
+        }
+        Err(e) => failures.push(format!("sdist: {e}")),
+    }
     let suites: [(&str, &[&str], &[&str]); 3] = [
         ("py-old", OLD_VENV, &["tests/common", "tests/old"]),
         ("py-nocrt", NOCRT_VENV, &["tests/nocrt"]),
@@ -75,16 +103,28 @@ pub fn test(peers: &Peers) -> Result<(), String> {
 
 /// `cargo xtask bench` part: the release wheel in the current-botocore venv, then
 /// `crates/login-py/bench/bench_get_credentials.py` (aws_login.get_credentials vs botocore's
-/// LoginProvider on the same valid cache, calls per second).
-pub fn bench(peers: &Peers) -> Result<(), String> {
+/// LoginProvider on the same valid cache, calls per second), then
+/// `crates/login-py/bench/bench_startup.py` (interpreter start-up with and without the wheel's
+/// start-up hook, paired).
+pub fn bench(_peers: &Peers) -> Result<(), String> {
     let binaries = build_binaries(false)?;
-    let wheel = build_wheel(peers)?;
+    let wheel = build_wheel()?;
     let python = venv_with("py-bench", NEW_VENV)?;
     install_wheel(&python, &wheel)?;
     run(Command::new(&python)
         .arg(root().join("crates/login-py/bench/bench_get_credentials.py"))
         .env("AWS_LOGIN_TEST_SIGNIN_MOCK", &binaries.signin_mock)
-        .env("AWS_LOGIN_TEST_CLI", &binaries.aws_login))
+        .env("AWS_LOGIN_TEST_CLI", &binaries.aws_login))?;
+    // The start-up hook's cost: two venvs alike but for the wheel, paired interpreter starts.
+    let with = venv_with("py-startup-with", OLD_VENV)?;
+    install_wheel(&with, &wheel)?;
+    let without = venv_with("py-startup-without", OLD_VENV)?;
+    run(Command::new(&with)
+        .arg(root().join("crates/login-py/bench/bench_startup.py"))
+        .arg("--with")
+        .arg(&with)
+        .arg("--without")
+        .arg(&without))
 }
 
 /// `py.typed` and the `.pyi` stub reach mypy: a correct use passes `--strict`, and a misuse
@@ -108,6 +148,7 @@ fn type_check(python: &Path, crate_dir: &Path) -> Result<(), String> {
             "--ignore-missing-imports",
         ])
         .arg(crate_dir.join("python/aws_login"))
+        .arg(crate_dir.join("python/_aws_login_hook.py"))
         .current_dir(work_dir()))?;
     run(&mut mypy("uses_api.py"))?;
     let misuse = mypy("misuses_api.py")
@@ -170,45 +211,115 @@ fn other_interpreters() -> Vec<(String, PathBuf)> {
     found
 }
 
-/// `maturin build`: one abi3 wheel for CPython 3.9+; returns its path.
-fn build_wheel(peers: &Peers) -> Result<PathBuf, String> {
-    let maturin = peers
-        .python_new
+/// The venv with maturin, zig and auditwheel; its `bin/` goes first on PATH for maturin, which
+/// finds `python -m ziglang` through the interpreter it is given.
+fn build_venv() -> Result<PathBuf, String> {
+    venv_with("py-build", BUILD_VENV)
+}
+
+fn build_tool(python: &Path, tool: &str) -> Result<PathBuf, String> {
+    Ok(python
         .parent()
         .ok_or("venv python has no parent dir")?
-        .join("maturin");
+        .join(tool))
+}
+
+/// `maturin build --zig --compatibility manylinux2014`: one abi3 wheel for CPython 3.9+ on glibc
+/// 2.17 and later; `auditwheel show` must agree with its tag. Returns its path.
+fn build_wheel() -> Result<PathBuf, String> {
+    let python = build_venv()?;
     let out = work_dir().join("wheels");
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|e| format!("clearing {}: {e}", out.display()))?;
     }
-    let mut command = Command::new(&maturin);
+    let mut command = Command::new(build_tool(&python, "maturin")?);
     command
-        .args(["build", "--quiet", "--manifest-path"])
+        .args(["build", "--quiet", "--zig", "--compatibility", MANYLINUX])
+        .arg("--manifest-path")
         .arg(root().join("crates/login-py/Cargo.toml"))
         .arg("--out")
         .arg(&out);
     if std::env::var("AWS_LOGIN_PY_PROFILE").as_deref() != Ok("dev") {
         command.arg("--release");
     }
-    // Built with the interpreter of the new venv; the abi3 wheel fits every CPython >= 3.9.
-    command.arg("--interpreter").arg(&peers.python_new);
+    // The abi3 wheel fits every CPython >= 3.9 whichever interpreter builds it.
+    command
+        .arg("--interpreter")
+        .arg(&python)
+        .env("PATH", path_with_venv(&python)?);
     run(&mut command)?;
-    let wheels: Vec<PathBuf> = std::fs::read_dir(&out)
-        .map_err(|e| format!("reading {}: {e}", out.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "whl"))
-        .collect();
-    match wheels.as_slice() {
-        [wheel] if wheel.to_string_lossy().contains("abi3") => Ok(wheel.clone()),
-        [wheel] => Err(format!(
-            "maturin built {} which is not an abi3 wheel",
-            wheel.display()
-        )),
-        _ => Err(format!(
-            "expected one wheel in {}, found {wheels:?}",
+    let wheels = files_ending(&out, ".whl")?;
+    let wheel = match wheels.as_slice() {
+        [wheel] => wheel.clone(),
+        _ => {
+            return Err(format!(
+                "expected one wheel in {}, found {wheels:?}",
+                out.display()
+            ))
+        }
+    };
+    let name = wheel.to_string_lossy().into_owned();
+    if !name.contains("-cp39-abi3-") || !name.contains(MANYLINUX_TAG) {
+        return Err(format!(
+            "maturin built {name}, not a cp39-abi3 {MANYLINUX_TAG} wheel"
+        ));
+    }
+    let shown = crate::util::output(
+        Command::new(build_tool(&python, "auditwheel")?)
+            .arg("show")
+            .arg(&wheel),
+    )
+    .ok_or_else(|| format!("auditwheel show {name} failed"))?;
+    let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !shown.contains(&format!(
+        "consistent with the following platform tag: \"{MANYLINUX_TAG}\""
+    )) {
+        return Err(format!(
+            "auditwheel does not find {name} {MANYLINUX_TAG}-compatible:\n{shown}"
+        ));
+    }
+    eprintln!("python: auditwheel: {name} is consistent with {MANYLINUX_TAG}");
+    Ok(wheel)
+}
+
+/// `maturin sdist`: the source distribution (the workspace crates it needs included); returns
+/// its path.
+fn build_sdist() -> Result<PathBuf, String> {
+    let python = build_venv()?;
+    let out = work_dir().join("sdist");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("clearing {}: {e}", out.display()))?;
+    }
+    run(Command::new(build_tool(&python, "maturin")?)
+        .args(["sdist", "--manifest-path"])
+        .arg(root().join("crates/login-py/Cargo.toml"))
+        .arg("--out")
+        .arg(&out))?;
+    match files_ending(&out, ".tar.gz")?.as_slice() {
+        [sdist] => Ok(sdist.clone()),
+        found => Err(format!(
+            "expected one sdist in {}, found {found:?}",
             out.display()
         )),
     }
+}
+
+/// PATH with the venv's `bin/` first (maturin runs `python -m ziglang` from there).
+fn path_with_venv(python: &Path) -> Result<std::ffi::OsString, String> {
+    let bin = python.parent().ok_or("venv python has no parent dir")?;
+    let mut dirs = vec![bin.to_path_buf()];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).map_err(|e| format!("PATH: {e}"))
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
+    Ok(std::fs::read_dir(dir)
+        .map_err(|e| format!("reading {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
+        .collect())
 }
 
 /// A venv created anew on every run.
@@ -221,13 +332,38 @@ fn fresh_venv_from(
     interpreter: &Path,
     requirements: &[&str],
 ) -> Result<PathBuf, String> {
+    fresh_venv_with_env(name, interpreter, requirements, Vec::new())
+}
+
+/// `fresh_venv_from` with extra environment for `pip install` (the sdist's build settings).
+fn fresh_venv_with_env(
+    name: &str,
+    interpreter: &Path,
+    requirements: &[&str],
+    env: Vec<(&str, &str)>,
+) -> Result<PathBuf, String> {
     let dir = work_dir().join(name);
     run(Command::new(interpreter)
         .args(["-m", "venv", "--clear"])
         .arg(&dir))?;
     let python = dir.join("bin/python");
-    install(&python, requirements)?;
+    if !requirements.is_empty() {
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+            .args(requirements)
+            .envs(env))?;
+    }
     Ok(python)
+}
+
+/// pip builds the sdist with maturin's PEP 517 backend, in release as for a user; with
+/// `AWS_LOGIN_PY_PROFILE=dev` (iterating) in the dev profile, like the wheel then.
+fn sdist_build_env() -> Vec<(&'static str, &'static str)> {
+    if std::env::var("AWS_LOGIN_PY_PROFILE").as_deref() == Ok("dev") {
+        vec![("MATURIN_PEP517_ARGS", "--profile dev")]
+    } else {
+        Vec::new()
+    }
 }
 
 /// A venv whose third-party requirements are reinstalled only when they change (a stamp file

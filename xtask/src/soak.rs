@@ -8,10 +8,16 @@
 
 use crate::util;
 
-pub fn run(rounds: u64) -> Result<(), String> {
-    if rounds == 0 {
-        return Err("--rounds must be at least 1".into());
-    }
+/// `cargo xtask soak [--rounds N]`
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Rounds of each soak (refresh kills, login kills)
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rounds: u64,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let rounds = args.rounds;
     util::run(
         util::cargo()
             .args([

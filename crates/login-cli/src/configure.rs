@@ -50,7 +50,8 @@ pub enum ConfigureCommand {
 
 #[derive(Debug, Args)]
 pub struct ProcessProfileArgs {
-    /// The login profile (the one `aws-login login --profile` wrote) whose session to hand out.
+    /// The profile to hand out: a login profile (the one `aws-login login --profile` wrote), or a
+    /// role profile (`role_arn` with `source_profile`) over one.
     #[arg(long, value_name = "PROFILE")]
     pub login_profile: String,
     /// Replace a different credential_process the profile already has.
@@ -150,10 +151,12 @@ fn process_profile(global: &GlobalArgs, args: &ProcessProfileArgs) -> CommandRes
         }
     }
     let login_view = file.profile(&login_profile);
-    let login_has_session = login_view
-        .as_ref()
-        .and_then(|v| v.get("login_session"))
-        .is_some_and(|v| !v.trim().is_empty());
+    // A role profile resolves through its chain; only a bare profile needs a login first.
+    let login_has_session = login_view.as_ref().is_some_and(|v| {
+        ["login_session", "role_arn"]
+            .iter()
+            .any(|k| v.get(k).is_some_and(|x| !x.trim().is_empty()))
+    });
     let region = global
         .region
         .clone()

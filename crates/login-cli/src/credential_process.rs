@@ -66,7 +66,32 @@ pub fn run(global: &GlobalArgs, args: &CredentialProcessArgs) -> CommandResult {
         Err(e) if e.kind().needs_login() && !args.no_login => e,
         Err(e) => return Err(e.into()),
     };
-    auto_login(&options, args, &reason, &before)
+    if let Some(done) = crate::sso::auto_login(&options, args.timeout, &reason) {
+        return done;
+    }
+    if reason.login_profile().is_none() {
+        return Err(reason.into());
+    }
+    // For a role profile the login that helps is the one of the login profile at its base.
+    let login_options = ResolveOptions {
+        profile: reason.login_profile().map(str::to_owned),
+        ..options.clone()
+    };
+    let before = if login_options.profile == options.profile {
+        before
+    } else {
+        session_fingerprint(&login_options)
+    };
+    let same_profile = login_options.profile == options.profile;
+    auto_login(&login_options, args, &reason, &before, same_profile)?;
+    if same_profile {
+        return Ok(());
+    }
+    let resolved = login_io::resolve_credentials_blocking(&options)?;
+    for warning in resolved.warnings() {
+        eprintln!("aws-login: warning: {warning}");
+    }
+    print_process_json(resolved.credentials())
 }
 
 /// The bytes that change when anyone logs in to the profile: the config file and the cached
@@ -100,12 +125,14 @@ fn session_fingerprint(options: &ResolveOptions) -> Vec<u8> {
     bytes
 }
 
-/// Signs in with the browser (sharing a pending login with other invocations), then prints.
+/// Signs in with the browser (sharing a pending login with other invocations), then prints the
+/// login profile's credentials when `print` (a role profile prints its role's instead).
 fn auto_login(
     options: &ResolveOptions,
     args: &CredentialProcessArgs,
     reason: &LoginIoError,
     before: &[u8],
+    print: bool,
 ) -> CommandResult {
     let mut target = LoginTarget::prepare(options).map_err(login_error)?;
     let profile = target.profile.clone();
@@ -157,7 +184,11 @@ fn auto_login(
     if session_fingerprint(options) != before {
         if let Ok(resolved) = login_io::resolve_credentials_blocking(options) {
             drop(lock);
-            return print_process_json(resolved.credentials());
+            return if print {
+                print_process_json(resolved.credentials())
+            } else {
+                Ok(())
+            };
         }
     }
 
@@ -197,10 +228,14 @@ fn auto_login(
         "aws-login: updated profile {} to use {} credentials.\n",
         saved.profile, saved.session_arn
     ));
-    print_process_json(&logged_in.credentials)
+    if print {
+        print_process_json(&logged_in.credentials)
+    } else {
+        Ok(())
+    }
 }
 
-fn print_process_json(credentials: &Credentials) -> CommandResult {
+pub(crate) fn print_process_json(credentials: &Credentials) -> CommandResult {
     let text = ExportFormat::Process.render(credentials);
     let mut stdout = std::io::stdout().lock();
     stdout

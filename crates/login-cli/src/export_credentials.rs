@@ -1,6 +1,6 @@
 //! `aws-login export-credentials`: prints the profile's temporary credentials in the formats of
-//! `aws configure export-credentials`, byte for byte, refreshing the session under the cache lock
-//! when fewer than five minutes remain.
+//! `aws configure export-credentials` (plus the account id, unless `--no-account-id`), refreshing
+//! the session under the cache lock when fewer than five minutes remain.
 
 use std::io::Write;
 
@@ -12,8 +12,14 @@ use crate::GlobalArgs;
 
 /// Print the profile's temporary credentials (refreshing the login session when it is about to expire)
 ///
-/// The output is byte-identical to `aws configure export-credentials`. Tools whose AWS SDK
-/// cannot read login sessions can use them through another profile:
+/// The formats are those of `aws configure export-credentials` (AWS CLI v2), with one
+/// addition: the account id, as "AccountId" (last key of the process JSON) or an
+/// AWS_ACCOUNT_ID line (last, in the other formats). AWS CLI v2 2.36.7 prints neither; SDKs
+/// read them (botocore and the JS SDK, in their credential_process and environment
+/// providers) for account-based endpoints such as DynamoDB's. With --no-account-id the
+/// output is byte for byte what AWS CLI v2 2.36.7 prints.
+///
+/// Tools whose AWS SDK cannot read login sessions can use them through another profile:
 ///
 ///     [profile dev-process]
 ///     credential_process = aws-login export-credentials --profile dev
@@ -23,6 +29,9 @@ pub struct ExportCredentialsArgs {
     /// Output format: `process` is the JSON `credential_process` expects.
     #[arg(long, default_value = "process", value_parser = clap::builder::PossibleValuesParser::new(ExportFormat::ALL.map(ExportFormat::name)))]
     pub format: String,
+    /// Leave out AccountId / AWS_ACCOUNT_ID: print exactly what AWS CLI v2 2.36.7 prints.
+    #[arg(long)]
+    pub no_account_id: bool,
 }
 
 pub fn run(global: &GlobalArgs, args: &ExportCredentialsArgs) -> CommandResult {
@@ -36,7 +45,11 @@ pub fn run(global: &GlobalArgs, args: &ExportCredentialsArgs) -> CommandResult {
     for warning in resolved.warnings() {
         eprintln!("aws-login: warning: {warning}");
     }
-    let text = format.render(resolved.credentials());
+    let text = if args.no_account_id {
+        format.render_aws_cli(resolved.credentials())
+    } else {
+        format.render(resolved.credentials())
+    };
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())

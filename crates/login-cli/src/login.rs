@@ -101,7 +101,9 @@ pub fn run(global: &GlobalArgs, args: &LoginArgs) -> CommandResult {
                 logged_in.session.arn()
             );
             let lines = lines.get_or_insert_with(stdin_lines);
-            replace = runtime.block_on(ask_yes_no(&question, lines));
+            replace = runtime
+                .block_on(ask_yes_no(&question, lines))
+                .ok_or_else(|| login_error(LoginError::Cancelled))?;
             if !replace {
                 return Err(CommandError::new(
                     ExitCode::Config,
@@ -229,22 +231,23 @@ pub(crate) fn stdin_lines() -> mpsc::Receiver<String> {
     rx
 }
 
-/// Asks on stderr and reads the answer; Ctrl-C (which the login's signal handler now catches
-/// instead of ending the process) counts as "no".
-async fn ask_yes_no(question: &str, lines: &mut mpsc::Receiver<String>) -> bool {
+/// Asks on stderr and reads the answer: `Some(true)` for yes, `Some(false)` for anything else or
+/// no input, `None` for Ctrl-C (which the login's signal handler now catches instead of ending
+/// the process): the login is cancelled.
+async fn ask_yes_no(question: &str, lines: &mut mpsc::Receiver<String>) -> Option<bool> {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
     let answer = tokio::select! {
         line = lines.recv() => line,
         _ = tokio::signal::ctrl_c() => {
             eprintln!();
-            None
+            return None;
         }
     };
-    matches!(
+    Some(matches!(
         answer.as_deref().map(str::trim),
         Some("y" | "Y" | "yes" | "Yes" | "YES")
-    )
+    ))
 }
 
 /// `90s`, `10m`, `1h`, `1h30m`, or plain seconds.
@@ -295,6 +298,7 @@ pub(crate) fn login_error(error: LoginError) -> CommandError {
         | LoginError::CallbackServer(_)
         | LoginError::SessionConflict { .. }
         | LoginError::ConfigWrite { .. } => ExitCode::Config,
+        LoginError::Cancelled => ExitCode::Interrupted,
         LoginError::InsufficientPermissions => ExitCode::Permission,
         LoginError::Network { .. } => ExitCode::Network,
         LoginError::Token(_) | LoginError::Flow(_) => ExitCode::Service,
@@ -372,6 +376,15 @@ impl Console {
         drop(stderr);
         if resume {
             self.start_indicator(self.indicator_label);
+        }
+    }
+
+    /// Shows that we wait: the spinner on a terminal, else one line.
+    pub fn waiting(&mut self, label: &'static str) {
+        if self.animate {
+            self.start_indicator(label);
+        } else {
+            self.say(&format!("{label}...\n"));
         }
     }
 

@@ -8,7 +8,14 @@ use login_io::{LoginIoError, LogoutOutcome};
 use crate::exit::{CommandError, CommandResult, ExitCode};
 use crate::GlobalArgs;
 
+/// AWS CLI v2's note after a logout (2.36.7, word for word): removing the cache revokes nothing.
+/// Printed once, after the summary, whenever a session file was removed.
+pub const STILL_VALID_NOTE: &str = "Note, any local developer tools that have already loaded the access token may continue to use it until its expiration. Access tokens expire in 15 minutes.";
+
 /// Remove the cached login session of a profile, or every cached login session with --all.
+///
+/// Removing the cache revokes nothing: tools that already loaded the credentials may keep using
+/// them until they expire, up to 15 minutes.
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit::EXIT_CODES_HELP)]
 pub struct LogoutArgs {
@@ -37,6 +44,9 @@ pub fn run(global: &GlobalArgs, args: &LogoutArgs) -> CommandResult {
             removed.removed,
             removed.cache_dir.display()
         );
+        if removed.removed > 0 {
+            println!("{STILL_VALID_NOTE}");
+        }
         for (path, problem) in &removed.failed {
             eprintln!("warning: could not remove {}: {problem}", path.display());
         }
@@ -59,6 +69,7 @@ pub fn run(global: &GlobalArgs, args: &LogoutArgs) -> CommandResult {
             println!(
                 "Logged out of profile '{profile}': removed the cached credentials of {session}."
             );
+            println!("{STILL_VALID_NOTE}");
             Ok(())
         }
         Ok(LogoutOutcome::NothingCached {

@@ -5,11 +5,14 @@
 
 mod configure;
 mod credential_process;
+mod exec;
 mod exit;
 mod export_credentials;
 mod logging;
 mod login;
 mod logout;
+mod serve;
+mod sso;
 mod status;
 
 use std::io::Write;
@@ -83,6 +86,10 @@ enum Command {
     ExportCredentials(export_credentials::ExportCredentialsArgs),
     Logout(logout::LogoutArgs),
     Status(status::StatusArgs),
+    Exec(exec::ExecArgs),
+    Serve(serve::ServeArgs),
+    /// IAM Identity Center (AWS SSO): `sso login`, `sso logout`
+    Sso(sso::SsoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -98,6 +105,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     logging::init(cli.global.debug);
+    if let Command::Exec(args) = &cli.command {
+        // The exit code is the child's.
+        return exec::main(&cli.global, args);
+    }
     let result: CommandResult = match &cli.command {
         Command::Login(args) => login::run(&cli.global, args),
         Command::CredentialProcess(args) => credential_process::run(&cli.global, args),
@@ -105,6 +116,9 @@ fn main() -> std::process::ExitCode {
         Command::ExportCredentials(args) => export_credentials::run(&cli.global, args),
         Command::Logout(args) => logout::run(&cli.global, args),
         Command::Status(args) => status::run(&cli.global, args),
+        Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Exec(_) => unreachable!("exec returned above"),
+        Command::Sso(args) => sso::run(&cli.global, args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,17 +1,18 @@
-//! `aws-login status`: each login profile's session ARN, account, credential expiry and health,
-//! read from the cache without refreshing and without printing any secret.
+//! `aws-login status`: each login profile's session ARN, account, credential expiry and health;
+//! for a role profile, its chain (roles, base, cached role credentials) and the base session.
+//! Read from the caches without refreshing or assuming anything, and without any secret.
 
 use std::fmt::Write as _;
 
 use clap::Args;
-use login_io::{SessionHealth, SessionStatus};
+use login_io::{ProfileStatus, RoleProfileStatus, SessionHealth, SessionStatus};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::exit::{CommandError, CommandResult, ExitCode};
 use crate::GlobalArgs;
 
-/// Show the login session of a profile (or of every login profile with --all): ARN, account, credential expiry, health.
+/// Show the login session of a profile (or of every login profile with --all): ARN, account, credential expiry, health; for a role profile, its chain and cached role credentials.
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit::EXIT_CODES_HELP)]
 pub struct StatusArgs {
@@ -34,7 +35,10 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
         }
         login_io::all_session_statuses(&options)?
     } else {
-        vec![login_io::session_status(&options)?]
+        match login_io::profile_status(&options)? {
+            ProfileStatus::Login(status) => vec![*status],
+            ProfileStatus::Role(role) => return show_role(&role, args.json),
+        }
     };
     let needs_login = statuses.iter().any(|s| !s.health.usable());
     if args.json {
@@ -58,6 +62,92 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
         ));
     }
     Ok(())
+}
+
+fn show_role(role: &RoleProfileStatus, json: bool) -> CommandResult {
+    let now = OffsetDateTime::now_utc();
+    if json {
+        let roles: Vec<Value> = role
+            .roles
+            .iter()
+            .map(|r| {
+                json!({
+                    "profile": r.profile,
+                    "roleArn": r.role_arn,
+                    "mfaSerial": r.mfa_serial,
+                    "cacheFile": r.cache_file.display().to_string(),
+                    "cachedUntil": r.cached_until.map(login_core::timefmt::format_expires_at),
+                    "reusable": r.reusable,
+                    "assumedRoleArn": r.assumed_role_arn,
+                })
+            })
+            .collect();
+        let doc = json!({
+            "profile": role.profile,
+            "chain": role.profiles,
+            "roles": roles,
+            "base": role.base,
+            "baseSession": role.base_session.as_ref().map(to_json),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!("{}", role_text(role, now));
+    }
+    if !role.usable() {
+        return Err(CommandError::new(
+            ExitCode::LoginNeeded,
+            "the login session under this role needs a new login (see above)",
+        ));
+    }
+    Ok(())
+}
+
+fn role_text(role: &RoleProfileStatus, now: OffsetDateTime) -> String {
+    let mut out = String::new();
+    let Some(last) = role.roles.last() else {
+        return out;
+    };
+    let _ = writeln!(out, "Profile {}", role.profile);
+    let _ = writeln!(out, "  assumes      {}", last.role_arn);
+    for step in role.roles.iter().rev().skip(1) {
+        let _ = writeln!(out, "  via          {} ({})", step.profile, step.role_arn);
+    }
+    let _ = writeln!(out, "  from         {}", role.base);
+    let _ = writeln!(out, "  chain        {}", role.profiles.join(" -> "));
+    if let Some(serial) = &last.mfa_serial {
+        let _ = writeln!(out, "  mfa          {serial}");
+    }
+    let _ = writeln!(out, "  role cache   {}", last.cache_file.display());
+    let cached = match last.cached_until {
+        Some(at) if last.reusable => format!(
+            "role credentials cached until {} (in {})",
+            login_core::timefmt::format_expires_at(at),
+            human_duration((at - now).whole_seconds())
+        ),
+        Some(at) => format!(
+            "cached role credentials expire {}: the next use assumes the role again{}",
+            login_core::timefmt::format_expires_at(at),
+            if last.mfa_serial.is_some() {
+                " (asking for an MFA code)"
+            } else {
+                ""
+            }
+        ),
+        None => format!(
+            "no cached role credentials: the next use assumes the role{}",
+            if last.mfa_serial.is_some() {
+                " (asking for an MFA code)"
+            } else {
+                ""
+            }
+        ),
+    };
+    let _ = writeln!(out, "  credentials  {cached}");
+    if let Some(session) = &role.base_session {
+        out.push('\n');
+        out.push_str(&to_text(session, now));
+    }
+    out
 }
 
 fn expires(health: &SessionHealth) -> Option<(OffsetDateTime, i64)> {

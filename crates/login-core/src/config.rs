@@ -345,6 +345,26 @@ impl ConfigFile {
         self.section(&SectionId::Services(name.to_owned()))
     }
 
+    /// A section by its exact header text (`[NAME]` → `NAME`), as the shared credentials file
+    /// names profiles: no `profile ` prefix. The last section with that header wins whole.
+    pub fn raw_section(&self, header: &str) -> Option<SectionView> {
+        let last = self.sections.iter().rev().find(|s| s.header == header)?;
+        let mut view = SectionView::default();
+        view.merge(&last.properties);
+        Some(view)
+    }
+
+    /// Every section header in file order, without duplicates.
+    pub fn raw_headers(&self) -> Vec<&str> {
+        let mut headers: Vec<&str> = Vec::new();
+        for s in &self.sections {
+            if !headers.contains(&s.header.as_str()) {
+                headers.push(&s.header);
+            }
+        }
+        headers
+    }
+
     /// Every known section id in file order, without duplicates.
     pub fn section_ids(&self) -> Vec<SectionId> {
         let mut ids: Vec<SectionId> = Vec::new();

@@ -1,5 +1,12 @@
 //! Temporary AWS credentials and the `aws configure export-credentials`
-//! output formats, byte for byte.
+//! output formats.
+//!
+//! [`ExportFormat::render`] prints what AWS CLI v2 prints plus the account id (`"AccountId"` as
+//! the last key of the `process` JSON, an `AWS_ACCOUNT_ID` line last in the other formats) when
+//! it is known: AWS CLI v2 2.36.7 leaves it out, but the SDKs read it (botocore's process and
+//! environment providers, the JS SDK's `credential-provider-process` and `-env`) for
+//! account-based endpoints such as DynamoDB's. [`ExportFormat::render_aws_cli`] prints AWS CLI
+//! v2 2.36.7's output byte for byte. `fixtures/export_formats.json` holds both.
 
 use std::fmt;
 use std::str::FromStr;
@@ -101,8 +108,8 @@ impl ExportFormat {
         }
     }
 
-    /// Renders the credentials exactly as AWS CLI v2 prints them, trailing
-    /// newline included.
+    /// Renders the credentials as AWS CLI v2 prints them, trailing newline included, plus the
+    /// account id when known (see the module docs for the one difference).
     pub fn render(self, creds: &Credentials) -> String {
         let expiration = creds.expiration_iso();
         let mut vars: Vec<(&str, &str)> = vec![
@@ -144,6 +151,18 @@ impl ExportFormat {
             }
             _ => vars.iter().map(|(n, v)| line(n, v)).collect(),
         }
+    }
+}
+
+impl ExportFormat {
+    /// Renders the credentials byte for byte as AWS CLI v2 2.36.7's `aws configure
+    /// export-credentials` prints them for a login profile: no account id.
+    pub fn render_aws_cli(self, creds: &Credentials) -> String {
+        let without_account = Credentials {
+            account_id: None,
+            ..creds.clone()
+        };
+        self.render(&without_account)
     }
 }
 
@@ -211,6 +230,15 @@ mod tests {
         assert!(ExportFormat::Fish
             .render(&c)
             .starts_with("set -gx AWS_ACCESS_KEY_ID \"ASIAEXAMPLE\"\n"));
+    }
+
+    #[test]
+    fn aws_cli_output_is_ours_without_the_account_id() {
+        let with = creds(Some("123456789012"));
+        for f in ExportFormat::ALL {
+            assert_eq!(f.render_aws_cli(&with), f.render(&creds(None)), "{f}");
+            assert!(!f.render_aws_cli(&with).contains("123456789012"), "{f}");
+        }
     }
 
     #[test]

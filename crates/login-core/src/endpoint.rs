@@ -74,7 +74,8 @@ impl Partition {
         }
     }
 
-    fn dns_suffix(self) -> &'static str {
+    /// The DNS suffix of service endpoints (`amazonaws.com`, `amazonaws.com.cn`, …).
+    pub fn dns_suffix(self) -> &'static str {
         match self {
             Partition::Aws | Partition::AwsUsGov => "amazonaws.com",
             Partition::AwsCn => "amazonaws.com.cn",

@@ -294,6 +294,20 @@ impl RemoteCodeError {
     }
 }
 
+/// Whether `pasted` could be the first part of a remote code that a terminal wrapped over
+/// several lines (so the next line should be joined to it): base64 or base64url characters only
+/// (whitespace aside), and no `=` padding, which only ever ends a code.
+pub fn may_continue_remote_code(pasted: &str) -> bool {
+    let mut any = false;
+    for c in pasted.chars().filter(|c| !c.is_whitespace()) {
+        if !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_')) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
 /// Decodes the remote flow's pasted code: standard base64 of
 /// `state=…&code=…`. Whitespace anywhere (terminal line wraps) is ignored;
 /// missing padding and the URL-safe alphabet are tolerated.
@@ -769,6 +783,25 @@ impl TokenExchange {
             session,
             credentials,
         })
+    }
+}
+
+#[cfg(test)]
+mod remote_code_continuation_tests {
+    use super::*;
+
+    #[test]
+    fn only_unpadded_base64_may_continue() {
+        assert!(may_continue_remote_code("c3RhdGU9MGYzYzJjMWUtOGQ0Yi00YzJh"));
+        assert!(may_continue_remote_code("  c3Rh-_/+ \r"));
+        assert!(!may_continue_remote_code(""));
+        assert!(!may_continue_remote_code("   "));
+        assert!(
+            !may_continue_remote_code("c3RhdGU9eA=="),
+            "padding ends a code"
+        );
+        assert!(!may_continue_remote_code("state=abc&code=x"));
+        assert!(!may_continue_remote_code("not a code!"));
     }
 }
 

@@ -28,6 +28,15 @@ pub fn dumps_indent2<T: Serialize + ?Sized>(value: &T) -> String {
     ensure_ascii(out)
 }
 
+/// `json.dumps(value, separators=(",", ":"))`: no spaces at all, non-ASCII
+/// escaped (`ensure_ascii=True`). Cache keys are hashed from this spelling.
+pub fn dumps_tight<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_vec(value) {
+        Ok(out) => ensure_ascii(out),
+        Err(_) => String::new(),
+    }
+}
+
 /// Outside strings JSON is pure ASCII, so escaping every non-ASCII char of
 /// the output is exactly Python's `ensure_ascii`.
 fn ensure_ascii(bytes: Vec<u8>) -> String {

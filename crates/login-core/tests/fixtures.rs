@@ -448,6 +448,22 @@ fn export_format_vectors() {
             let f: ExportFormat = format.parse().unwrap();
             assert_eq!(f.render(&creds), s(want), "{} {format}", case["name"]);
         }
+        let aws_cli = case["awsCliOutputs"].as_object().unwrap();
+        assert_eq!(aws_cli.len(), ExportFormat::ALL.len(), "{}", case["name"]);
+        for (format, want) in aws_cli {
+            let f: ExportFormat = format.parse().unwrap();
+            assert_eq!(
+                f.render_aws_cli(&creds),
+                s(want),
+                "{} {format}",
+                case["name"]
+            );
+            assert!(
+                !s(want).contains("AccountId") && !s(want).contains("AWS_ACCOUNT_ID"),
+                "{} {format}",
+                case["name"]
+            );
+        }
     }
 }
 
@@ -1168,16 +1184,19 @@ mod generate {
                 account_id: account.map(str::to_owned),
             };
             let mut outputs = BTreeMap::new();
+            let mut aws_cli_outputs = BTreeMap::new();
             for f in ExportFormat::ALL {
                 outputs.insert(f.name(), f.render(&creds));
+                aws_cli_outputs.insert(f.name(), f.render_aws_cli(&creds));
             }
             cases.push(json!({"name": name, "credentials": {"accessKeyId": creds.access_key_id, "secretAccessKey": "fixtureSecretOld/+1",
-                "sessionToken": "fixtureSessionTokenOld==", "expiration": expiration, "accountId": account}, "outputs": outputs}));
+                "sessionToken": "fixtureSessionTokenOld==", "expiration": expiration, "accountId": account}, "outputs": outputs,
+                "awsCliOutputs": aws_cli_outputs}));
         }
         write_json(
             "export_formats.json",
             &json!({
-                "description": "`export-credentials --format X` output, byte for byte (trailing newline included). process = python json.dumps(indent=2) + newline; Expiration is Python's datetime.isoformat() of the cached expiresAt in UTC (+00:00; a fraction becomes 6-digit microseconds).",
+                "description": "`export-credentials --format X` output, byte for byte (trailing newline included). process = python json.dumps(indent=2) + newline; Expiration is Python's datetime.isoformat() of the cached expiresAt in UTC (+00:00; a fraction becomes 6-digit microseconds). outputs: aws-login's default, which adds the account id when known (\"AccountId\" last in process, an AWS_ACCOUNT_ID line last in the others). awsCliOutputs: `--no-account-id`, what AWS CLI v2 2.36.7's `aws configure export-credentials` prints (no account id in any format).",
                 "cases": cases,
             }),
         );

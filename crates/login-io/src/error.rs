@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use login_core::ChainError;
+
 /// Stable classification of [`LoginIoError`]s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -33,6 +35,15 @@ pub enum ErrorKind {
     /// Writing the cache or taking its lock failed (including another process holding the
     /// lock for longer than the lock timeout).
     CacheWrite,
+    /// STS refused AssumeRole: not allowed to assume the role (trust policy, permissions,
+    /// `external_id`), a wrong or reused MFA code, a refused `duration_seconds`, or STS is not
+    /// enabled in the region.
+    AssumeRoleDenied,
+    /// The role needs an MFA code but there is no terminal to ask for it.
+    MfaUnavailable,
+    /// The base of a role chain failed: its `credential_process` failed or printed unusable
+    /// output, or `credential_source = Environment` found no keys.
+    SourceFailed,
 }
 
 impl ErrorKind {
@@ -51,6 +62,9 @@ impl ErrorKind {
             ErrorKind::ServiceUnavailable => "ServiceUnavailable",
             ErrorKind::Network => "Network",
             ErrorKind::CacheWrite => "CacheWrite",
+            ErrorKind::AssumeRoleDenied => "AssumeRoleDenied",
+            ErrorKind::MfaUnavailable => "MfaUnavailable",
+            ErrorKind::SourceFailed => "SourceFailed",
         }
     }
 
@@ -156,6 +170,104 @@ pub enum LoginIoError {
         path: PathBuf,
         waited_secs: u64,
     },
+
+    /// An IAM Identity Center (SSO) problem. The message names the profile or sso-session and
+    /// the command that fixes it (`aws-login sso login …`); `kind` classifies it like the
+    /// login errors (a new sign-in needed, no access, network, service, cache).
+    #[error("{message}")]
+    Sso { kind: ErrorKind, message: String },
+    /// The profile's chain cannot be planned (loop, missing source profile, both or neither of
+    /// source_profile / credential_source, an unsupported style).
+    #[error("{error} (config file {}, credentials file {})", config_file.display(), credentials_file.display())]
+    ProfileChain {
+        error: Box<ChainError>,
+        config_file: PathBuf,
+        credentials_file: PathBuf,
+    },
+
+    /// A profile whose own credentials are keys, a credential_process or the environment, with
+    /// no role to assume: the SDK's own providers serve those.
+    #[error("Profile '{profile}' uses {style} and assumes no role, so aws-login has nothing to add: use the profile directly with your SDK or the AWS CLI. aws-login serves login sessions, and roles assumed from any source (add a profile with role_arn and source_profile = {profile}).")]
+    NotServed { profile: String, style: String },
+
+    /// STS answered AssumeRole with an error.
+    #[error("{}", assume_role_message(profile, role_arn, host, failure))]
+    AssumeRole {
+        /// The profile with the role_arn.
+        profile: String,
+        role_arn: String,
+        host: String,
+        failure: Box<AssumeRoleFailure>,
+    },
+
+    #[error("Profile '{profile}' needs an MFA code for {serial} to assume {role_arn}, but there is no terminal to ask for it ({detail}). Run `aws-login export-credentials --profile {profile}` once in a terminal: the role credentials are then cached and used without a code until they expire.")]
+    MfaUnavailable {
+        profile: String,
+        serial: String,
+        role_arn: String,
+        detail: String,
+    },
+
+    #[error("{message}")]
+    SourceFailed { profile: String, message: String },
+}
+
+/// What STS said when AssumeRole failed, sorted by what the user can do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AssumeRoleFailure {
+    /// `AccessDenied`: the trust policy or the caller's permissions (or `external_id`).
+    AccessDenied { message: String },
+    /// The MFA code was wrong, expired or already used.
+    MfaFailed { message: String },
+    /// `RegionDisabledException`.
+    RegionDisabled { message: String },
+    /// A refused parameter (`ValidationError`: e.g. duration_seconds above the role's maximum or
+    /// above 1 h for a chained role).
+    Invalid { code: String, message: String },
+    /// `ExpiredToken` / `InvalidClientTokenId` for the source credentials, after one retry with
+    /// fresh ones.
+    SourceRejected { code: String, message: String },
+    /// Throttling or a service fault after the retries, or an unreadable answer.
+    Unavailable { detail: String },
+    /// No answer at all.
+    Network {
+        detail: String,
+        proxy: Option<String>,
+    },
+}
+
+fn assume_role_message(
+    profile: &str,
+    role_arn: &str,
+    host: &str,
+    failure: &AssumeRoleFailure,
+) -> String {
+    let what = format!("Profile '{profile}' could not assume {role_arn} (STS at {host})");
+    match failure {
+        AssumeRoleFailure::AccessDenied { message } => format!(
+            "{what}: AccessDenied: {message}. Check that the role's trust policy allows the source identity and that it may call sts:AssumeRole (and external_id, if the role requires one)."
+        ),
+        AssumeRoleFailure::MfaFailed { message } => format!(
+            "{what}: the MFA code was refused ({message}). Codes are valid for about 30 seconds and only once: wait for the next code and try again."
+        ),
+        AssumeRoleFailure::RegionDisabled { message } => format!(
+            "{what}: STS is not activated in this region ({message}). Activate it in IAM account settings, or set the profile's `region` to an active region."
+        ),
+        AssumeRoleFailure::Invalid { code, message } => format!(
+            "{what}: {code}: {message}. Check role_arn, role_session_name and duration_seconds (at most the role's maximum session duration, and at most 3600 when the source is itself a role)."
+        ),
+        AssumeRoleFailure::SourceRejected { code, message } => format!(
+            "{what}: the source credentials were refused ({code}: {message}). Sign in again to the source profile (e.g. `aws-login login --profile <source>`) and try again."
+        ),
+        AssumeRoleFailure::Unavailable { detail } => {
+            format!("{what}: {detail}. Try again in a moment.")
+        }
+        AssumeRoleFailure::Network { detail, proxy } => format!(
+            "{what}: {detail}. Check your network connection{}.",
+            proxy_hint(proxy.as_deref())
+        ),
+    }
 }
 
 fn proxy_hint(proxy: Option<&str>) -> String {
@@ -182,6 +294,34 @@ impl LoginIoError {
             LoginIoError::CacheWrite { .. } | LoginIoError::LockBusy { .. } => {
                 ErrorKind::CacheWrite
             }
+            LoginIoError::Sso { kind, .. } => *kind,
+            LoginIoError::ProfileChain { .. } => ErrorKind::Config,
+            LoginIoError::NotServed { .. } => ErrorKind::NoLoginSession,
+            LoginIoError::AssumeRole { failure, .. } => match **failure {
+                AssumeRoleFailure::AccessDenied { .. }
+                | AssumeRoleFailure::MfaFailed { .. }
+                | AssumeRoleFailure::RegionDisabled { .. }
+                | AssumeRoleFailure::Invalid { .. }
+                | AssumeRoleFailure::SourceRejected { .. } => ErrorKind::AssumeRoleDenied,
+                AssumeRoleFailure::Unavailable { .. } => ErrorKind::ServiceUnavailable,
+                AssumeRoleFailure::Network { .. } => ErrorKind::Network,
+            },
+            LoginIoError::MfaUnavailable { .. } => ErrorKind::MfaUnavailable,
+            LoginIoError::SourceFailed { .. } => ErrorKind::SourceFailed,
+        }
+    }
+
+    /// The profile a new browser login (`aws-login login --profile P`) would fix, when one
+    /// would: for a role chain over a login session that is the login profile, not the role.
+    pub fn login_profile(&self) -> Option<&str> {
+        match self {
+            LoginIoError::ProfileNotFound { profile, .. }
+            | LoginIoError::NoLoginSession { profile, .. }
+            | LoginIoError::CacheMissing { profile, .. }
+            | LoginIoError::CacheCorrupt { profile, .. }
+            | LoginIoError::SessionExpired { profile, .. }
+            | LoginIoError::CredentialsChanged { profile } => Some(profile),
+            _ => None,
         }
     }
 

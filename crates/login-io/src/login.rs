@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use login_core::{
-    cache_file_name, CallbackError, ConfigFile, Endpoint, EndpointConfig, LoggedIn,
-    LoginError as FlowError, LoginFlow, LoginMode, LoginParams, RemoteCodeError, SectionId,
-    TokenError, TokenExchange,
+    cache_file_name, may_continue_remote_code, CallbackError, ConfigFile, Endpoint, EndpointConfig,
+    LoggedIn, LoginError as FlowError, LoginFlow, LoginMode, LoginParams, RemoteCodeError,
+    SectionId, TokenError, TokenExchange,
 };
 use tokio::sync::mpsc;
 
@@ -414,6 +414,7 @@ pub async fn authorize(
                 },
             };
             let flow = LoginFlow::start(params, rng);
+            let mut ctrl_c = listen_for_ctrl_c();
             observer.on_event(LoginEvent::AuthorizeUrl {
                 url: flow.authorize_url(),
                 remote: false,
@@ -438,8 +439,6 @@ pub async fn authorize(
             // Waiting starts now; a launcher that keeps running (a browser started directly)
             // only reports back after a grace period.
             observer.on_event(LoginEvent::Waiting { remote: false });
-            let ctrl_c = tokio::signal::ctrl_c();
-            tokio::pin!(ctrl_c);
             let (outcome, reply) = loop {
                 tokio::select! {
                     accepted = &mut callback => break accepted,
@@ -494,31 +493,118 @@ pub async fn authorize(
                 mode: LoginMode::Remote,
             };
             let flow = LoginFlow::start(params, rng);
+            let mut ctrl_c = listen_for_ctrl_c();
             observer.on_event(LoginEvent::AuthorizeUrl {
                 url: flow.authorize_url(),
                 remote: true,
             });
             observer.on_event(LoginEvent::Waiting { remote: true });
-            let ctrl_c = tokio::signal::ctrl_c();
-            tokio::pin!(ctrl_c);
+            // Lines that may be the start of a code a terminal wrapped over several lines.
+            let mut held = PastedLines::default();
+            let mut held_reported = false;
+            let mut decoded_so_far: Option<TokenExchange> = None;
             let exchange = loop {
+                let quiet = tokio::time::sleep(PASTE_QUIET);
                 let line = tokio::select! {
-                    line = codes.recv() => line.ok_or(LoginError::NoCodeEntered)?,
+                    line = codes.recv() => line,
                     _ = tokio::time::sleep_until(deadline) => return Err(LoginError::TimedOut { waited: timeout, remote: true }),
                     _ = &mut ctrl_c => return Err(LoginError::Cancelled),
+                    // Nothing more came: say what is wrong with what was pasted, and keep it in
+                    // case the rest of it follows.
+                    _ = quiet, if retry_bad_codes && !held.is_empty() && !held_reported => {
+                        held_reported = true;
+                        if let Err(FlowError::RemoteCode(reason)) = flow.on_remote_code(&held.joined(0)) {
+                            observer.on_event(LoginEvent::RemoteCodeRejected { reason: &reason });
+                        }
+                        continue;
+                    }
                 };
-                match flow.on_remote_code(&line) {
-                    Ok(exchange) => break exchange,
-                    Err(FlowError::RemoteCode(RemoteCodeError::Empty)) if retry_bad_codes => {
+                let Some(line) = line else {
+                    // End of input: what was held is all there is.
+                    match flow.on_remote_code(&held.joined(0)) {
+                        Ok(exchange) => break exchange,
+                        Err(FlowError::RemoteCode(RemoteCodeError::Empty)) => {
+                            return Err(LoginError::NoCodeEntered)
+                        }
+                        Err(FlowError::RemoteCode(reason)) => {
+                            return Err(LoginError::BadRemoteCode(reason))
+                        }
+                        Err(other) => return Err(LoginError::Flow(other)),
+                    }
+                };
+                if line.trim().is_empty() && !held.is_empty() {
+                    // Enter after part of a code: that part is the whole answer.
+                    let answer = held.joined(0);
+                    held.clear();
+                    match flow.on_remote_code(&answer) {
+                        Ok(exchange) => break exchange,
+                        Err(FlowError::RemoteCode(reason)) if retry_bad_codes => {
+                            if !held_reported {
+                                observer
+                                    .on_event(LoginEvent::RemoteCodeRejected { reason: &reason });
+                            }
+                            continue;
+                        }
+                        Err(FlowError::RemoteCode(reason)) => {
+                            return Err(LoginError::BadRemoteCode(reason))
+                        }
+                        Err(other) => return Err(LoginError::Flow(other)),
+                    }
+                }
+                held.push(line);
+                held_reported = false;
+                // The longest run of held lines that is a whole code wins (a false start
+                // followed by a fresh paste still works).
+                let mut first_error = None;
+                let mut found = None;
+                for skip in 0..held.len() {
+                    match flow.on_remote_code(&held.joined(skip)) {
+                        Ok(exchange) => {
+                            found = Some(exchange);
+                            break;
+                        }
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                if let Some(exchange) = found {
+                    // The first lines of a wrapped code can decode to a code cut short; the rest
+                    // of a paste arrives at once, so a line that follows within PASTE_BURST
+                    // belongs to it.
+                    if may_continue_remote_code(&held.joined(0)) {
+                        if let Ok(Some(next)) =
+                            tokio::time::timeout(PASTE_BURST, codes.recv()).await
+                        {
+                            if !next.trim().is_empty() {
+                                held.push(next);
+                                decoded_so_far = Some(exchange);
+                                continue;
+                            }
+                        }
+                    }
+                    break exchange;
+                }
+                // More lines did not make a code: the code decoded before them stands.
+                if let Some(exchange) = decoded_so_far.take() {
+                    break exchange;
+                }
+                if may_continue_remote_code(&held.joined(0)) {
+                    continue;
+                }
+                held.clear();
+                match first_error {
+                    Some(FlowError::RemoteCode(RemoteCodeError::Empty)) if retry_bad_codes => {
                         continue
                     }
-                    Err(FlowError::RemoteCode(reason)) if retry_bad_codes => {
+                    Some(FlowError::RemoteCode(reason)) if retry_bad_codes => {
                         observer.on_event(LoginEvent::RemoteCodeRejected { reason: &reason })
                     }
-                    Err(FlowError::RemoteCode(reason)) => {
+                    Some(FlowError::RemoteCode(reason)) => {
                         return Err(LoginError::BadRemoteCode(reason))
                     }
-                    Err(other) => return Err(LoginError::Flow(other)),
+                    Some(other) => return Err(LoginError::Flow(other)),
+                    None => continue,
                 }
             };
             observer.on_event(LoginEvent::Redeeming);
@@ -784,6 +870,67 @@ pub fn write_config_file(path: &Path, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// How long a pasted part of a remote code waits for its next line before its problem is shown
+/// (it stays held: a wrapped paste's last line may come only when Enter is pressed).
+const PASTE_QUIET: Duration = Duration::from_secs(1);
+
+/// How soon the next line of one paste follows the previous one (a terminal delivers a paste at
+/// once; this only has to cover scheduling).
+const PASTE_BURST: Duration = Duration::from_millis(150);
+
+/// At most this many lines of one wrapped code are kept.
+const MAX_PASTED_LINES: usize = 16;
+
+/// The lines of a remote code pasted over several lines, oldest first.
+#[derive(Debug, Default)]
+struct PastedLines(Vec<String>);
+
+impl PastedLines {
+    fn push(&mut self, line: String) {
+        if self.0.len() == MAX_PASTED_LINES {
+            self.0.remove(0);
+        }
+        self.0.push(line);
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+    /// The lines after the first `skip`, joined (the decoder ignores whitespace).
+    fn joined(&self, skip: usize) -> String {
+        self.0[skip.min(self.0.len())..].concat()
+    }
+}
+
+/// Listens for Ctrl-C from the moment it is called. `tokio::signal::ctrl_c()` only starts to
+/// listen when first polled, and a Ctrl-C before that would end the process by the signal instead
+/// of with `LoginError::Cancelled`. If the listener cannot be set up, Ctrl-C keeps its default
+/// effect (it ends the process) and this never completes.
+fn listen_for_ctrl_c() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    #[cfg(unix)]
+    let listener = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map(
+        |mut signal| async move {
+            signal.recv().await;
+        },
+    );
+    #[cfg(windows)]
+    let listener = tokio::signal::windows::ctrl_c().map(|mut signal| async move {
+        signal.recv().await;
+    });
+    match listener {
+        Ok(listener) => Box::pin(listener),
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot listen for Ctrl-C");
+            Box::pin(std::future::pending())
+        }
+    }
 }
 
 #[cfg(test)]

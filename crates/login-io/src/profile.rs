@@ -30,8 +30,17 @@ pub struct ResolveOptions {
     pub http: HttpPolicy,
     /// How long to wait for another process that is refreshing the same session.
     pub lock_timeout: Duration,
-    /// Refresh even when the cached credentials have more than five minutes left.
+    /// Refresh even when the cached credentials have more than five minutes left (for a role
+    /// profile: assume the role again even when its cached credentials are fresh).
     pub force_refresh: bool,
+    /// How long a cache file that looks torn (empty or cut short: another tool is rewriting it
+    /// in place) is re-read before it counts as broken; once before and once after taking the
+    /// session lock. See [`CacheStore::read_settled`].
+    pub torn_read_wait: Duration,
+    /// The shared credentials file (default: `AWS_SHARED_CREDENTIALS_FILE`, `~/.aws/credentials`).
+    pub credentials_file: Option<PathBuf>,
+    /// The role credential cache shared with AWS CLI v2 (default: `~/.aws/cli/cache`).
+    pub role_cache_dir: Option<PathBuf>,
 }
 
 impl Default for ResolveOptions {
@@ -48,6 +57,9 @@ impl Default for ResolveOptions {
             // Longer than a refresh can take (3 attempts of 20 s plus backoff).
             lock_timeout: Duration::from_secs(90),
             force_refresh: false,
+            torn_read_wait: crate::cache_store::TORN_READ_WAIT,
+            credentials_file: None,
+            role_cache_dir: None,
         }
     }
 }
@@ -159,7 +171,8 @@ impl LoginProfileContext {
                 })
             }
         };
-        let store = CacheStore::new(settings.cache_dir.clone());
+        let store =
+            CacheStore::new(settings.cache_dir.clone()).with_torn_read_wait(options.torn_read_wait);
         let cache_path = store.path_of(&cache_file_name(&login_session));
 
         let region = settings

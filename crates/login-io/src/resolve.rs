@@ -1,6 +1,7 @@
-//! Profile → credentials: read the cache, use it while more than five minutes remain, else
-//! refresh under the cache lock (re-reading first: another process may have refreshed) and
-//! write the result back atomically.
+//! Profile → credentials. The profile is planned first (login-core's chain planner): a login
+//! profile reads its cache, uses it while more than five minutes remain, else refreshes under the
+//! cache lock (re-reading first: another process may have refreshed) and writes the result back
+//! atomically; a role profile runs its chain (chain.rs) over any base source.
 
 use std::future::Future;
 use std::sync::Mutex;
@@ -9,12 +10,13 @@ use std::time::SystemTime;
 use login_core::{CacheEntry, Credentials, Refresh, RefreshPlan, SecretString, TokenError};
 use time::OffsetDateTime;
 
-use crate::cache_store::{CacheRead, LockError};
+use crate::cache_store::{LockError, SettledRead, TornFile};
+use crate::chain::{self, ChainContext, ChainOutcome, Planned};
 use crate::error::LoginIoError;
 use crate::http::{HttpError, SigninHttp};
 use crate::profile::{LoginProfileContext, ResolveOptions};
 
-/// Temporary credentials of a login session.
+/// Temporary credentials of a profile: a login session's, or a role's at the end of a chain.
 #[derive(Debug, Clone)]
 pub struct ResolvedCredentials {
     credentials: Credentials,
@@ -22,9 +24,43 @@ pub struct ResolvedCredentials {
     login_session: String,
     refreshed: bool,
     warnings: Vec<String>,
+    role_chain: Option<RoleChain>,
+}
+
+/// How a role profile's credentials were obtained (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChain {
+    /// From the profile asked for down to the base: `["admin", "ops", "signin"]`.
+    pub profiles: Vec<String>,
+    /// The role ARNs assumed, from the base outwards.
+    pub role_arns: Vec<String>,
+    /// `AssumedRoleUser.Arn` of the last role, when known.
+    pub assumed_role_arn: Option<String>,
+    /// The base source, described (`login profile 'signin' (arn:…)`).
+    pub base: String,
+    /// True when the role credentials came from the role cache unchanged.
+    pub from_cache: bool,
 }
 
 impl ResolvedCredentials {
+    /// Credentials from another source than a login session (IAM Identity Center);
+    /// `source` is what [`ResolvedCredentials::login_session`] reports.
+    pub(crate) fn from_source(
+        credentials: Credentials,
+        profile: &str,
+        source: String,
+        refreshed: bool,
+        warnings: Vec<String>,
+    ) -> Self {
+        ResolvedCredentials {
+            credentials,
+            profile: profile.to_owned(),
+            login_session: source,
+            refreshed,
+            warnings,
+            role_chain: None,
+        }
+    }
     pub fn access_key_id(&self) -> &str {
         &self.credentials.access_key_id
     }
@@ -48,9 +84,15 @@ impl ResolvedCredentials {
     pub fn profile(&self) -> &str {
         &self.profile
     }
-    /// The login session ARN (`login_session` of the profile).
+    /// The login session ARN the credentials derive from: the profile's own `login_session`,
+    /// or that of the login profile at the base of a role chain; empty when the chain's base is
+    /// not a login session (static keys, credential_process, environment).
     pub fn login_session(&self) -> &str {
         &self.login_session
+    }
+    /// For a role profile: the chain that produced the credentials; `None` for a login profile.
+    pub fn role_chain(&self) -> Option<&RoleChain> {
+        self.role_chain.as_ref()
     }
     /// True when this call refreshed the session itself.
     pub fn refreshed(&self) -> bool {
@@ -67,14 +109,25 @@ impl ResolvedCredentials {
     }
 }
 
-/// Resolves a profile's credentials, refreshing the session when fewer than five minutes remain.
+/// Resolves a profile's credentials: a login profile's session (refreshed when fewer than five
+/// minutes remain), or a role profile's role credentials (cached, assumed when fewer than 15
+/// minutes remain), whatever the base of its chain.
 pub async fn resolve_credentials(
     options: &ResolveOptions,
 ) -> Result<ResolvedCredentials, LoginIoError> {
-    let context = LoginProfileContext::load(options)?;
-    match fast_path(&context, options.force_refresh)? {
-        Some(done) => Ok(done),
-        None => refresh_locked(&context, options.force_refresh).await,
+    match chain::load(options)? {
+        Planned::Login(context) => resolve_login(&context, options.force_refresh).await,
+        Planned::Sso(sso) => {
+            let (ctx, profile) = &*sso;
+            crate::sso::resolve_as_credentials(ctx, profile, options.force_refresh).await
+        }
+        Planned::Roles(chain) => {
+            let outcome = match chain.fast_path(options.force_refresh) {
+                Some(done) => done,
+                None => chain.run(options.force_refresh).await?,
+            };
+            Ok(resolved_role(&chain, outcome))
+        }
     }
 }
 
@@ -84,11 +137,69 @@ pub async fn resolve_credentials(
 pub fn resolve_credentials_blocking(
     options: &ResolveOptions,
 ) -> Result<ResolvedCredentials, LoginIoError> {
-    let context = LoginProfileContext::load(options)?;
-    if let Some(done) = fast_path(&context, options.force_refresh)? {
-        return Ok(done);
+    match chain::load(options)? {
+        Planned::Login(context) => {
+            let read = context.store.read_settled(&context.cache_path);
+            if let Some(done) = fast_path(&context, options.force_refresh, read)? {
+                return Ok(done);
+            }
+            block_on(refresh_locked(&context, options.force_refresh))
+        }
+        Planned::Sso(sso) => {
+            let (ctx, profile) = &*sso;
+            if !options.force_refresh {
+                if let Some(c) = crate::sso::cached_role_credentials(ctx, profile) {
+                    return Ok(crate::sso::as_resolved(profile, c, false, Vec::new()));
+                }
+            }
+            block_on(crate::sso::resolve_as_credentials(
+                ctx,
+                profile,
+                options.force_refresh,
+            ))
+        }
+        Planned::Roles(chain) => {
+            let outcome = match chain.fast_path(options.force_refresh) {
+                Some(done) => done,
+                None => block_on(chain.run(options.force_refresh))?,
+            };
+            Ok(resolved_role(&chain, outcome))
+        }
     }
-    block_on(refresh_locked(&context, options.force_refresh))
+}
+
+/// A login session's credentials (the base of role chains goes through here too).
+pub(crate) async fn resolve_login(
+    context: &LoginProfileContext,
+    force: bool,
+) -> Result<ResolvedCredentials, LoginIoError> {
+    let read = context.store.read_settled_async(&context.cache_path).await;
+    match fast_path(context, force, read)? {
+        Some(done) => Ok(done),
+        None => refresh_locked(context, force).await,
+    }
+}
+
+fn resolved_role(chain: &ChainContext, outcome: ChainOutcome) -> ResolvedCredentials {
+    let plan = &chain.plan;
+    let login_session = match &plan.base {
+        login_core::Source::LoginSession { session_arn, .. } => session_arn.clone(),
+        _ => String::new(),
+    };
+    ResolvedCredentials {
+        credentials: outcome.credentials,
+        profile: plan.profile.clone(),
+        login_session,
+        refreshed: !outcome.from_cache,
+        warnings: outcome.warnings,
+        role_chain: Some(RoleChain {
+            profiles: plan.profiles().into_iter().map(str::to_string).collect(),
+            role_arns: plan.roles.iter().map(|r| r.role_arn.clone()).collect(),
+            assumed_role_arn: outcome.assumed_role_arn,
+            base: plan.base.describe(),
+            from_cache: outcome.from_cache,
+        }),
+    }
 }
 
 /// The background runtime for blocking calls, one per process id: a child forked after the
@@ -159,14 +270,23 @@ fn resolved(
         login_session: context.login_session.clone(),
         refreshed,
         warnings: Vec::new(),
+        role_chain: None,
     }
 }
 
+/// `None`: go to the lock (to refresh, or to read a still-torn file once more under it).
 fn fast_path(
     context: &LoginProfileContext,
     force: bool,
+    read: std::io::Result<SettledRead>,
 ) -> Result<Option<ResolvedCredentials>, LoginIoError> {
-    let entry = read_entry(context)?;
+    let entry = match entry_from(context, read)? {
+        Ok(entry) => entry,
+        Err(torn) => {
+            tracing::debug!(path = %context.cache_path.display(), reads = torn.reads, waited_ms = torn.waited.as_millis() as u64, "the cache file looks torn (a peer is writing it?); reading it again under the lock");
+            return Ok(None);
+        }
+    };
     if force {
         return Ok(None);
     }
@@ -182,11 +302,16 @@ fn fast_path(
     }
 }
 
-/// Reads and validates the session's cache file.
-pub(crate) fn read_entry(context: &LoginProfileContext) -> Result<CacheEntry, LoginIoError> {
-    let bytes = match context.store.read(&context.cache_path) {
-        Ok(CacheRead::Found(bytes)) => bytes,
-        Ok(CacheRead::Missing) => {
+/// Validates what [`crate::cache_store::CacheStore::read_settled`] read; `Ok(Err(torn))` for a
+/// file that still looked torn.
+fn entry_from(
+    context: &LoginProfileContext,
+    read: std::io::Result<SettledRead>,
+) -> Result<Result<CacheEntry, TornFile>, LoginIoError> {
+    let bytes = match read {
+        Ok(SettledRead::Whole(bytes)) => bytes,
+        Ok(SettledRead::Torn(torn)) => return Ok(Err(torn)),
+        Ok(SettledRead::Missing) => {
             return Err(LoginIoError::CacheMissing {
                 profile: context.profile.clone(),
                 session: context.login_session.clone(),
@@ -201,17 +326,23 @@ pub(crate) fn read_entry(context: &LoginProfileContext) -> Result<CacheEntry, Lo
             })
         }
     };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(LoginIoError::CacheCorrupt {
+    CacheEntry::from_json(&bytes)
+        .map(Ok)
+        .map_err(|e| LoginIoError::CacheCorrupt {
             profile: context.profile.clone(),
             path: context.cache_path.clone(),
-            detail: "the file is empty".into(),
-        });
-    }
-    CacheEntry::from_json(&bytes).map_err(|e| LoginIoError::CacheCorrupt {
+            detail: cache_problem(&e),
+        })
+}
+
+/// Reads the session's cache file while holding its lock: the last read before a torn-looking
+/// file is called unusable.
+async fn read_entry_locked(context: &LoginProfileContext) -> Result<CacheEntry, LoginIoError> {
+    let read = context.store.read_settled_async(&context.cache_path).await;
+    entry_from(context, read)?.map_err(|torn| LoginIoError::CacheCorrupt {
         profile: context.profile.clone(),
         path: context.cache_path.clone(),
-        detail: cache_problem(&e),
+        detail: torn.under_lock().describe(),
     })
 }
 
@@ -243,9 +374,10 @@ async fn refresh_locked(
                 waited_secs: waited.as_secs(),
             };
             // Still-valid credentials beat an error while another process is stuck.
-            return match read_entry(context) {
-                Ok(entry) => fall_back_to_cached(context, &entry, error),
-                Err(_) => Err(error),
+            let read = context.store.read_settled_async(&context.cache_path).await;
+            return match entry_from(context, read) {
+                Ok(Ok(entry)) => fall_back_to_cached(context, &entry, error),
+                _ => Err(error),
             };
         }
         Err(e) => {
@@ -255,9 +387,10 @@ async fn refresh_locked(
             };
             // A cache directory this process cannot write (a read-only mount, another owner):
             // still-valid credentials beat an error here too; expired ones cannot be helped.
-            return match read_entry(context) {
-                Ok(entry) => fall_back_to_cached(context, &entry, error),
-                Err(_) => Err(error),
+            let read = context.store.read_settled_async(&context.cache_path).await;
+            return match entry_from(context, read) {
+                Ok(Ok(entry)) => fall_back_to_cached(context, &entry, error),
+                _ => Err(error),
             };
         }
     };
@@ -269,8 +402,8 @@ async fn refresh_locked(
         context.store.sweep_stale_temps(name);
     }
 
-    // Another process may have refreshed while we waited.
-    let entry = read_entry(context)?;
+    // Another process may have refreshed while we waited (or finished writing a torn file).
+    let entry = read_entry_locked(context).await?;
     let pending = match Refresh::plan(entry.clone(), now()) {
         Ok(Refresh::Fresh(credentials)) if !force => {
             tracing::debug!("another process refreshed the session; using its result");

@@ -7,7 +7,7 @@ use login_core::cache::REFRESH_WINDOW_SECONDS;
 use login_core::{is_login_cache_entry, CacheEntry};
 use time::OffsetDateTime;
 
-use crate::cache_store::{CacheRead, CacheStore};
+use crate::cache_store::{CacheStore, SettledRead};
 use crate::error::LoginIoError;
 use crate::profile::{
     account_of_arn, load_config, login_profiles_in, LoginProfileContext, ResolveOptions,
@@ -121,9 +121,20 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
         cache_file: context.cache_path.clone(),
         health: SessionHealth::NoCache,
     };
-    let bytes = match context.store.read(&context.cache_path) {
-        Ok(CacheRead::Found(b)) => b,
-        Ok(CacheRead::Missing) => return status,
+    let read = block_on(
+        context
+            .store
+            .read_untorn(&context.cache_path, context.lock_timeout),
+    );
+    let bytes = match read {
+        Ok(SettledRead::Whole(b)) => b,
+        Ok(SettledRead::Missing) => return status,
+        Ok(SettledRead::Torn(torn)) => {
+            status.health = SessionHealth::Unusable {
+                detail: torn.describe(),
+            };
+            return status;
+        }
         Err(e) => {
             status.health = SessionHealth::Unusable {
                 detail: format!("it cannot be read: {e}"),
@@ -134,12 +145,9 @@ fn status_of(context: &LoginProfileContext, now: OffsetDateTime) -> SessionStatu
     let entry = match CacheEntry::from_json(&bytes) {
         Ok(entry) => entry,
         Err(e) => {
-            let detail = if bytes.iter().all(u8::is_ascii_whitespace) {
-                "the file is empty".to_string()
-            } else {
-                crate::resolve::cache_problem(&e)
+            status.health = SessionHealth::Unusable {
+                detail: crate::resolve::cache_problem(&e),
             };
-            status.health = SessionHealth::Unusable { detail };
             return status;
         }
     };
@@ -232,7 +240,8 @@ pub struct LogoutAll {
 /// `accessToken` object with `accessKeyId`. Other files are left alone.
 pub fn logout_all(options: &ResolveOptions) -> Result<LogoutAll, LoginIoError> {
     let (settings, _) = options.env_settings()?;
-    let store = CacheStore::new(settings.cache_dir.clone());
+    let store =
+        CacheStore::new(settings.cache_dir.clone()).with_torn_read_wait(options.torn_read_wait);
     let files = store.json_files().map_err(|e| {
         LoginIoError::config(format!(
             "Cannot list the login cache directory {}: {e}.",
@@ -245,7 +254,10 @@ pub fn logout_all(options: &ResolveOptions) -> Result<LogoutAll, LoginIoError> {
         failed: Vec::new(),
     };
     for path in files {
-        let is_login = matches!(store.read(&path), Ok(CacheRead::Found(bytes)) if is_login_cache_entry(&bytes));
+        // A peer rewriting a session file in place must not make it look like someone else's.
+        let read = block_on(store.read_untorn(&path, options.lock_timeout));
+        let is_login =
+            matches!(read, Ok(SettledRead::Whole(bytes)) if is_login_cache_entry(&bytes));
         if !is_login {
             continue;
         }

@@ -10,6 +10,7 @@ use login_core::{
     parse_token_response, CacheEntry, CodeVerifier, Credentials, DpopKey, DpopProof, Endpoint,
     ExportFormat, HttpResponse, LoginSession, OffsetDateTime, Refresh, RefreshPlan, SecretString,
 };
+use login_core::{plan, ConfigFile, KeysFile, SharedCredentialsFile, Source};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -410,5 +411,112 @@ pub fn login_session_of_id_token(env: &Env, id_token: String) -> Result<LoginSes
         account_id: session.account_id().to_owned(),
         resource: session.resource().to_owned(),
         cache_file_name: session.cache_file_name(),
+    })
+}
+
+/// The first source of a planned credential chain. `kind` is `LoginSession`, `StaticKeys`,
+/// `CredentialProcess` or `Environment`; the other fields are set for the kinds they belong to.
+#[napi(object, namespace = "protocol")]
+pub struct ChainBase {
+    pub kind: String,
+    pub profile: String,
+    pub session_arn: Option<String>,
+    pub access_key_id: Option<String>,
+    /// `credentials` or `config`: the file static keys are in.
+    pub file: Option<String>,
+    pub has_session_token: Option<bool>,
+    pub command: Option<String>,
+}
+
+/// One AssumeRole step of a planned chain.
+#[napi(object, namespace = "protocol")]
+pub struct ChainRole {
+    pub profile: String,
+    pub role_arn: String,
+    pub role_session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub mfa_serial: Option<String>,
+    pub duration_seconds: Option<u32>,
+}
+
+/// A planned credential chain: fetch `base`, then assume each of `roles` in order.
+#[napi(object, namespace = "protocol")]
+pub struct ChainPlanInfo {
+    pub base: ChainBase,
+    pub roles: Vec<ChainRole>,
+    /// From the profile asked for down to the base's.
+    pub profiles: Vec<String>,
+}
+
+/// The credential chain login-core plans for `profile` from the text of a config file and of a
+/// shared credentials file; throws (`code` `InfiniteLoop`, `ProfileNotFound`, …) when it cannot.
+#[napi(namespace = "protocol")]
+pub fn chain_plan(
+    env: &Env,
+    config: String,
+    credentials: String,
+    profile: String,
+) -> Result<ChainPlanInfo> {
+    let chain = plan(
+        &ConfigFile::parse(&config),
+        &SharedCredentialsFile::parse(&credentials),
+        &profile,
+    )
+    .map_err(|e| fail(env, e.kind(), &e))?;
+    let mut base = ChainBase {
+        kind: String::new(),
+        profile: chain.base.profile().to_owned(),
+        session_arn: None,
+        access_key_id: None,
+        file: None,
+        has_session_token: None,
+        command: None,
+    };
+    match &chain.base {
+        Source::LoginSession { session_arn, .. } => {
+            base.kind = "LoginSession".into();
+            base.session_arn = Some(session_arn.clone());
+        }
+        Source::StaticKeys { keys, file, .. } => {
+            base.kind = "StaticKeys".into();
+            base.access_key_id = Some(keys.access_key_id.clone());
+            base.file = Some(
+                match file {
+                    KeysFile::Credentials => "credentials",
+                    KeysFile::Config => "config",
+                }
+                .into(),
+            );
+            base.has_session_token = Some(keys.session_token.is_some());
+        }
+        Source::CredentialProcess { command, .. } => {
+            base.kind = "CredentialProcess".into();
+            base.command = Some(command.clone());
+        }
+        Source::Environment { .. } => base.kind = "Environment".into(),
+        other => {
+            return Err(fail(
+                env,
+                "UnknownSource",
+                format!("no fixture spelling for {}", other.describe()),
+            ))
+        }
+    }
+    let roles = chain
+        .roles
+        .iter()
+        .map(|role| ChainRole {
+            profile: role.profile.clone(),
+            role_arn: role.role_arn.clone(),
+            role_session_name: role.role_session_name.clone(),
+            external_id: role.external_id.clone(),
+            mfa_serial: role.mfa_serial.clone(),
+            duration_seconds: role.duration_seconds,
+        })
+        .collect();
+    Ok(ChainPlanInfo {
+        profiles: chain.profiles().into_iter().map(str::to_owned).collect(),
+        base,
+        roles,
     })
 }

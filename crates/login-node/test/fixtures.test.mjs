@@ -217,3 +217,27 @@ describe('id_tokens.json', () => {
     })
   }
 })
+
+describe('chain.json', () => {
+  // The fixture spells absent settings as null and lists only the fields of the base's kind.
+  const plain = (object) => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== null))
+  const roleOf = (role) => ({
+    profile: role.profile,
+    roleArn: role.roleArn,
+    roleSessionName: role.roleSessionName ?? null,
+    externalId: role.externalId ?? null,
+    mfaSerial: role.mfaSerial ?? null,
+    durationSeconds: role.durationSeconds ?? null,
+  })
+  for (const c of cases('chain.json', 'cases')) {
+    test(c.name, () => {
+      if (c.error) {
+        const error = throwsKind(() => protocol.chainPlan(c.config, c.credentials, c.profile), c.error.kind)
+        for (const part of c.error.messageContains) assert.ok(error.message.includes(part), `${error.message} lacks ${part}`)
+      } else {
+        const got = protocol.chainPlan(c.config, c.credentials, c.profile)
+        assert.deepEqual({ base: plain(got.base), roles: got.roles.map(roleOf), profiles: got.profiles }, c.plan)
+      }
+    })
+  }
+})

@@ -12,6 +12,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
+mod logging;
 mod vectors;
 
 create_exception!(
@@ -186,5 +187,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NetworkError", py.get_type::<NetworkError>())?;
     m.add_function(wrap_pyfunction!(resolve_credentials, m)?)?;
     vectors::register(m)?;
+    logging::install(py)?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use login_core::{
     DpopProof, Endpoint, ExportFormat, HttpResponse, LoginSession, OffsetDateTime, Refresh,
     RefreshPlan, SecretString, SectionId, TokenRequest,
 };
+use login_core::{plan, KeysFile, SharedCredentialsFile, Source};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -398,9 +399,76 @@ fn config_set(text: &str, kind: &str, name: &str, key: &str, value: &str) -> PyR
         .map_err(|e| value_error("ConfigEdit", e))
 }
 
+/// The credential chain login-core plans for `profile` from a config and a shared credentials
+/// file: `{"base": {"kind", "profile", …}, "roles": [{"profile", "roleArn", …}], "profiles": […]}`
+/// in the spelling of `fixtures/chain.json`; a refusal is `ValueError(kind, message)`.
+#[pyfunction]
+fn chain_plan<'py>(
+    py: Python<'py>,
+    config: &str,
+    credentials: &str,
+    profile: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let chain = plan(
+        &ConfigFile::parse(config),
+        &SharedCredentialsFile::parse(credentials),
+        profile,
+    )
+    .map_err(|e| value_error(e.kind(), &e))?;
+    let base = PyDict::new(py);
+    base.set_item("profile", chain.base.profile())?;
+    match &chain.base {
+        Source::LoginSession { session_arn, .. } => {
+            base.set_item("kind", "LoginSession")?;
+            base.set_item("sessionArn", session_arn)?;
+        }
+        Source::StaticKeys { keys, file, .. } => {
+            base.set_item("kind", "StaticKeys")?;
+            base.set_item("accessKeyId", &keys.access_key_id)?;
+            let file = match file {
+                KeysFile::Credentials => "credentials",
+                KeysFile::Config => "config",
+            };
+            base.set_item("file", file)?;
+            base.set_item("hasSessionToken", keys.session_token.is_some())?;
+        }
+        Source::CredentialProcess { command, .. } => {
+            base.set_item("kind", "CredentialProcess")?;
+            base.set_item("command", command)?;
+        }
+        Source::Environment { .. } => base.set_item("kind", "Environment")?,
+        other => {
+            return Err(value_error(
+                "UnknownSource",
+                format!("no fixture spelling for {}", other.describe()),
+            ))
+        }
+    }
+    let roles = chain
+        .roles
+        .iter()
+        .map(|role| -> PyResult<Bound<'py, PyDict>> {
+            let step = PyDict::new(py);
+            step.set_item("profile", &role.profile)?;
+            step.set_item("roleArn", &role.role_arn)?;
+            step.set_item("roleSessionName", &role.role_session_name)?;
+            step.set_item("externalId", &role.external_id)?;
+            step.set_item("mfaSerial", &role.mfa_serial)?;
+            step.set_item("durationSeconds", role.duration_seconds)?;
+            Ok(step)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let result = PyDict::new(py);
+    result.set_item("base", base)?;
+    result.set_item("roles", roles)?;
+    result.set_item("profiles", chain.profiles())?;
+    Ok(result)
+}
+
 pub fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     let m = PyModule::new(parent.py(), "vectors")?;
     m.add_function(wrap_pyfunction!(pkce_challenge, &m)?)?;
+    m.add_function(wrap_pyfunction!(chain_plan, &m)?)?;
     m.add_function(wrap_pyfunction!(pkce_verifier_from_random_bytes, &m)?)?;
     m.add_function(wrap_pyfunction!(authorize_request_url, &m)?)?;
     m.add_function(wrap_pyfunction!(confirmation_url, &m)?)?;

@@ -23,6 +23,12 @@ import pytest
 HERE = pathlib.Path(__file__).resolve().parent
 FIXTURES = HERE.parents[2] / "fixtures"
 
+# The wheel's start-up hook would install aws_login into botocore as soon as a test imports it,
+# so "without aws_login" could not be tested. It stays off in this process (the hook checks the
+# variable again when botocore is imported); tests of the hook itself run programs in child
+# processes with the variable removed (`hooked_env`).
+os.environ["AWS_LOGIN_PROVIDER_DISABLE"] = "1"
+
 # Variables that would let credentials or settings leak in from the machine running the tests.
 _SCRUBBED = [
     "AWS_ACCESS_KEY_ID",
@@ -147,6 +153,25 @@ class AwsHome:
     def env(self) -> Dict[str, str]:
         return dict(os.environ)
 
+    def hooked_env(self, **extra: str) -> Dict[str, str]:
+        """The environment of a child process in which the start-up hook is active."""
+        env = {**os.environ, **extra}
+        if "AWS_LOGIN_PROVIDER_DISABLE" not in extra:
+            env.pop("AWS_LOGIN_PROVIDER_DISABLE", None)
+        return env
+
+    def run_python(self, code: str, *args: str, **extra_env: str) -> "subprocess.CompletedProcess[str]":
+        """A child interpreter (this venv's, with the hook armed unless disabled) running `code`,
+        from a directory that holds no Python sources of ours."""
+        return subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env=self.hooked_env(**extra_env),
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     def append_config(self, text: str) -> None:
         with self.config_file.open("a") as f:
             f.write(text)
@@ -190,6 +215,15 @@ class AwsHome:
 @pytest.fixture
 def aws_home(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsHome]:
     home = AwsHome(tmp_path, monkeypatch)
+    # aws_login.install() without a session wraps botocore's chain factory for the whole
+    # process; put the original back after each test.
+    credentials_module = sys.modules.get("botocore.credentials")
+    if credentials_module is not None:
+        monkeypatch.setattr(
+            credentials_module,
+            "create_credential_resolver",
+            credentials_module.create_credential_resolver,  # type: ignore[attr-defined]
+        )
     yield home
     # boto3's default session would otherwise carry one test's chain into the next.
     try:

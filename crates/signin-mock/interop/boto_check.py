@@ -12,6 +12,10 @@ INTEROP_DIR). Usage: python boto_check.py {login|static|retry|revoked}
            a 429 surfaces as TooManyRequestsError.
 - revoked: after the admin marks alice's password changed, the LoginProvider's refresh fails
            with botocore's LoginRefreshRequired (USER_CREDENTIALS_CHANGED is understood).
+- mfa:     a role profile with mfa_serial over the credential_process profile: botocore's
+           AssumeRoleProvider asks "Enter MFA code for <serial>: " (answered with the TOTP of the
+           documented test secret), AssumeRole with SerialNumber + TokenCode succeeds; the same
+           code again is refused as STS refuses a replay; without MFA the role refuses.
 """
 import datetime
 import json
@@ -21,6 +25,7 @@ import urllib.request
 
 import boto3
 import botocore
+import botocore.session
 from botocore.exceptions import ClientError
 
 BASE = os.environ["MOCK_BASE"]
@@ -176,6 +181,55 @@ def revoked_step():
     raise AssertionError("refresh after a password change must fail")
 
 
+def totp(secret, at=None):
+    """RFC 6238 TOTP, HMAC-SHA256, 30 s, 6 digits: the mock's virtual MFA devices (its README)."""
+    import hashlib
+    import hmac
+    import struct
+    import time
+    digest = hmac.new(secret.encode(), struct.pack(">Q", int(at or time.time()) // 30), hashlib.sha256).digest()
+    offset = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def mfa_step():
+    serial = "arn:aws:iam::111122223333:mfa/alice"
+    role = "arn:aws:iam::111122223333:role/MfaDeploy"
+    import time
+    offset = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    code = totp("signin-mock-alice-totp", time.time() + offset)
+    prompts = []
+
+    def session_answering(answer):
+        session = botocore.session.Session(profile="mfa")
+        provider = session.get_component("credential_provider").get_provider("assume-role")
+        provider._prompter = lambda prompt: prompts.append(prompt) or answer
+        return boto3.Session(botocore_session=session)
+
+    before = admin("stats").get("assume_role", {}).get(role, {}).get("ok", 0)
+    identity = session_answering(code).client("sts").get_caller_identity()
+    assert identity["Arn"].startswith("arn:aws:sts::111122223333:assumed-role/MfaDeploy/"), identity
+    assert prompts == [f"Enter MFA code for {serial}: "], prompts
+    after = admin("stats")["assume_role"][role]["ok"]
+    assert after == before + 1, (before, after)
+    say(f"AssumeRoleProvider with mfa_serial: prompted once, AssumeRole -> {identity['Arn']}")
+
+    try:
+        session_answering(code).client("sts").get_caller_identity()
+        raise AssertionError("a replayed MFA code must be refused")
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDenied", error.response
+        message = error.response["Error"]["Message"]
+        assert message == "MultiFactorAuthentication failed with invalid MFA one time pass code.", message
+        say(f"the same code again: AccessDenied: {message}")
+
+    process = json.load(open(os.path.join(DIR, "process.json")))
+    sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id=process["AccessKeyId"],
+                       aws_secret_access_key=process["SecretAccessKey"], aws_session_token=process["SessionToken"])
+    expect_error(lambda: sts.assume_role(RoleArn=role, RoleSessionName="no-mfa"), {"AccessDenied"},
+                 "assume_role of an MFA role without MFA")
+
+
 if __name__ == "__main__":
     step = sys.argv[1]
-    {"login": login_step, "static": static_step, "retry": retry_step, "revoked": revoked_step}[step]()
+    {"login": login_step, "static": static_step, "retry": retry_step, "revoked": revoked_step, "mfa": mfa_step}[step]()

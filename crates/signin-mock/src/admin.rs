@@ -205,10 +205,190 @@ pub(crate) async fn identities(State(state): State<SharedState>) -> Response {
         "identities": state.config.identities,
         "permissions": permissions,
         "roles": state.config.roles,
+        "mfa_devices": state.config.mfa_devices,
     }))
     .into_response()
 }
 
+/// A code of this MFA device that AssumeRole would accept now (not yet spent), and how many
+/// seconds it stays acceptable. Does not spend it.
+pub(crate) fn mfa_code(state: &SharedState, serial: &str) -> Result<(String, i64), String> {
+    let Some(device) = state.config.mfa_devices.iter().find(|d| d.serial == serial) else {
+        return Err(format!("no MFA device with serial {serial:?}"));
+    };
+    let now_secs = state.now_ms().div_euclid(1000);
+    let current = crate::mfa::step_of(now_secs);
+    let inner = state.lock();
+    let used = inner.used_mfa_steps.get(serial);
+    // The current step's code, else the next one's (accepted as drift for another step).
+    for step in [current, current + 1] {
+        if !used.is_some_and(|u| u.contains(&step)) {
+            let valid_until = (step + 2) * crate::mfa::STEP_SECS;
+            return Ok((
+                crate::mfa::code_at_step(&device.secret, step),
+                valid_until - now_secs,
+            ));
+        }
+    }
+    Err(format!(
+        "both codes of {serial:?} acceptable now were already used; try again in {} s",
+        (current + 1) * crate::mfa::STEP_SECS - now_secs
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MfaQuery {
+    serial: String,
+}
+
+pub(crate) async fn mfa_code_handler(
+    State(state): State<SharedState>,
+    query: Result<axum::extract::Query<MfaQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(axum::extract::Query(query)) = query else {
+        return bad_request("expected ?serial=arn:aws:iam::ACCOUNT:mfa/NAME");
+    };
+    match mfa_code(&state, &query.serial) {
+        Ok((code, valid_for_secs)) => Json(json!({
+            "serial": query.serial,
+            "code": code,
+            "valid_for_secs": valid_for_secs,
+        }))
+        .into_response(),
+        Err(message) if message.starts_with("no MFA device") => {
+            (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response()
+        }
+        Err(message) => (StatusCode::CONFLICT, Json(json!({"error": message}))).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegionsBody {
+    disabled: Vec<String>,
+}
+
+pub(crate) async fn get_sts_regions(State(state): State<SharedState>) -> Response {
+    let disabled = state.lock().sts_disabled_regions.clone();
+    Json(json!({ "disabled": disabled })).into_response()
+}
+
+pub(crate) async fn set_sts_regions(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<RegionsBody>(&body) {
+        Ok(b) => {
+            let disabled: std::collections::BTreeSet<String> = b.disabled.into_iter().collect();
+            state.lock().sts_disabled_regions = disabled.clone();
+            Json(json!({ "disabled": disabled })).into_response()
+        }
+        Err(e) => bad_request(format!(
+            "expected {{\"disabled\": [\"eu-south-1\", …]}}: {e}"
+        )),
+    }
+}
+
 pub(crate) async fn health() -> Response {
+    ok()
+}
+
+/// Accounts, users and their assignments, lifetimes and the auto-approve user in force.
+pub(crate) async fn sso_overview(State(state): State<SharedState>) -> Response {
+    let auto_approve = state.lock().sso.auto_approve.clone();
+    let mut config = serde_json::to_value(&state.config.sso).unwrap_or_default();
+    config["auto_approve"] = json!(auto_approve);
+    Json(config).into_response()
+}
+
+pub(crate) fn set_sso_auto_approve(state: &SharedState, user: Option<&str>) -> Result<(), String> {
+    let name = match user {
+        None => None,
+        Some(name) => match state.config.sso.user(name) {
+            Some(user) => Some(user.name.clone()),
+            None => return Err(format!("no SSO user named {name:?}")),
+        },
+    };
+    state.lock().sso.auto_approve = name;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SsoUserBody {
+    user: Option<String>,
+}
+
+pub(crate) async fn sso_auto_approve(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<SsoUserBody>(&body) {
+        Ok(b) => match set_sso_auto_approve(&state, b.user.as_deref()) {
+            Ok(()) => ok(),
+            Err(message) => bad_request(message),
+        },
+        Err(e) => bad_request(format!("expected {{\"user\": \"alice\" | null}}: {e}")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeviceApproveBody {
+    user_code: String,
+    user: Option<String>,
+}
+
+pub(crate) async fn sso_device_approve(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<DeviceApproveBody>(&body) {
+        Ok(b) => match crate::sso_pages::approve_device(&state, &b.user_code, b.user.as_deref()) {
+            Ok(()) => ok(),
+            Err(message) => {
+                (StatusCode::NOT_FOUND, Json(json!({"error": message}))).into_response()
+            }
+        },
+        Err(e) => bad_request(format!(
+            "expected {{\"user_code\": \"ABCD-EFGH\", \"user\": \"alice\" | null}}: {e}"
+        )),
+    }
+}
+
+pub(crate) fn expire_sso_tokens(state: &SharedState) {
+    let now = state.now_ms();
+    for token in state.lock().sso.access_tokens.values_mut() {
+        token.expires_at = token.expires_at.min(now);
+    }
+}
+
+pub(crate) fn expire_sso_sessions(state: &SharedState) {
+    let now = state.now_ms();
+    for sign_in in state.lock().sso.sign_ins.values_mut() {
+        sign_in.expires_at = sign_in.expires_at.min(now);
+    }
+}
+
+pub(crate) fn expire_sso_registrations(state: &SharedState) {
+    let now = state.now_ms();
+    for client in state.lock().sso.clients.values_mut() {
+        client.expires_at = client.expires_at.min(now);
+    }
+}
+
+pub(crate) async fn sso_expire_tokens(State(state): State<SharedState>) -> Response {
+    expire_sso_tokens(&state);
+    ok()
+}
+
+pub(crate) async fn sso_expire_sessions(State(state): State<SharedState>) -> Response {
+    expire_sso_sessions(&state);
+    ok()
+}
+
+pub(crate) async fn sso_expire_registrations(State(state): State<SharedState>) -> Response {
+    expire_sso_registrations(&state);
     ok()
 }

@@ -9,10 +9,16 @@ pub enum FaultTarget {
     /// `POST /v1/token` (the default).
     #[default]
     Token,
-    /// `/v1/authorize` and `/v1/sessions/confirmation`.
+    /// `/v1/authorize` and `/v1/sessions/confirmation`, and IAM Identity Center's browser
+    /// pages (`/authorize`, `/device`).
     Authorize,
     /// The STS endpoint.
     Sts,
+    /// IAM Identity Center OIDC: `/client/register`, `/device_authorization`, `/token`.
+    #[serde(rename = "sso_oidc")]
+    SsoOidc,
+    /// The IAM Identity Center portal: `/federation/credentials`, `/assignment/*`, `/logout`.
+    Sso,
     /// Every non-admin request.
     Any,
 }
@@ -30,6 +36,14 @@ impl FaultTarget {
             p if p.starts_with("/v1/authorize") || p.starts_with("/v1/sessions/") => {
                 Some(FaultTarget::Authorize)
             }
+            "/client/register" | "/device_authorization" | "/token" => Some(FaultTarget::SsoOidc),
+            "/authorize" | "/authorize/decision" | "/device" | "/device/decision" => {
+                Some(FaultTarget::Authorize)
+            }
+            "/federation/credentials"
+            | "/assignment/accounts"
+            | "/assignment/roles"
+            | "/logout" => Some(FaultTarget::Sso),
             _ => None,
         }
     }

@@ -1,9 +1,13 @@
 //! signin-mock: a local AWS Sign-In service (authorize page, DPoP-bound token endpoint, remote
-//! confirmation page) plus the slice of STS that SDKs use to prove credentials work
-//! (`GetCallerIdentity`, `AssumeRole`, SigV4-verified). Every suite and the demo run against it.
+//! confirmation page), the slice of STS that SDKs use to prove credentials work
+//! (`GetCallerIdentity`, `AssumeRole` with MFA, ExternalId and role chaining, SigV4-verified),
+//! and an IAM Identity Center (OIDC `sso-oidc` with its browser pages, and the `sso` portal
+//! whose role credentials this STS accepts), all on one port. Every suite and the demo run
+//! against it.
 //!
 //! It is as strict as the real service: it never redirects a bad authorize request, never
-//! accepts a replayed DPoP proof, a stale `iat`, a reused code or an unsigned STS call. It listens
+//! accepts a replayed DPoP proof, a stale `iat`, a reused code or MFA code, a wrong PKCE
+//! verifier or an unsigned STS call. It listens
 //! on 127.0.0.1 only, keeps everything in memory, and never reuses the client crates' encoders
 //! for its checks (p256, sha2, hmac and base64ct directly), so it catches their mistakes.
 //!
@@ -21,15 +25,22 @@ mod authorize;
 mod config;
 mod dpop;
 mod faults;
+pub mod mfa;
+mod portal;
 mod server;
 mod sigv4;
+mod sso;
+mod sso_pages;
 mod state;
 mod sts;
 mod token;
 
 use std::sync::Arc;
 
-pub use config::{builtin_identities, ConfigError, Identity, MockConfig, Role};
+pub use config::{
+    builtin_identities, ConfigError, Identity, MfaDevice, MockConfig, Role, SsoAccount,
+    SsoAssignment, SsoConfig, SsoUser, BUILTIN_MFA_SECRET, DEFAULT_SSO_START_URL,
+};
 pub use faults::{FaultPlan, FaultTarget};
 pub use state::{Permissions, Stats};
 
@@ -59,6 +70,10 @@ pub enum AdminError {
     UnknownIdentity(String),
     #[error("invalid fault plan: {0}")]
     InvalidFaults(String),
+    #[error("{0}")]
+    Mfa(String),
+    #[error("{0}")]
+    Sso(String),
 }
 
 /// Entry point: `MockServer::start(config).await`.
@@ -199,6 +214,52 @@ impl RunningMock {
     /// Expires every issued credential now: STS answers `ExpiredToken`.
     pub fn expire_credentials(&self) {
         admin::expire_credentials(&self.state);
+    }
+
+    /// A code of this MFA device that AssumeRole accepts now and has not seen yet (the
+    /// current step's, else the next step's). Does not spend it.
+    pub fn mfa_code(&self, serial: &str) -> Result<String, AdminError> {
+        admin::mfa_code(&self.state, serial)
+            .map(|(code, _)| code)
+            .map_err(AdminError::Mfa)
+    }
+
+    /// STS answers `RegionDisabledException` for signatures scoped to these regions from now on.
+    pub fn set_sts_disabled_regions(&self, regions: &[&str]) {
+        self.state.lock().sts_disabled_regions = regions.iter().map(|r| (*r).to_owned()).collect();
+    }
+
+    /// IAM Identity Center: approve `/authorize` and device verification at once as this SSO
+    /// user, or show the pages (`None`).
+    pub fn set_sso_auto_approve(&self, user: Option<&str>) -> Result<(), AdminError> {
+        admin::set_sso_auto_approve(&self.state, user).map_err(AdminError::UnknownIdentity)
+    }
+
+    /// Approves the pending device authorization with this user code as `user` (or denies it
+    /// with `None`), as a person on the verification page would.
+    pub fn approve_device(&self, user_code: &str, user: Option<&str>) -> Result<(), AdminError> {
+        sso_pages::approve_device(&self.state, user_code, user).map_err(AdminError::Sso)
+    }
+
+    /// Every IAM Identity Center access token expires now (the portal answers
+    /// `UnauthorizedException`; refresh tokens still work).
+    pub fn expire_sso_tokens(&self) {
+        admin::expire_sso_tokens(&self.state);
+    }
+
+    /// Every IAM Identity Center sign-in ends now: refreshes get `InvalidGrantException`.
+    pub fn expire_sso_sessions(&self) {
+        admin::expire_sso_sessions(&self.state);
+    }
+
+    /// Every client registration expires now: calls with it get `InvalidClientException`.
+    pub fn expire_sso_registrations(&self) {
+        admin::expire_sso_registrations(&self.state);
+    }
+
+    /// The access portal URL clients must use as `sso_start_url`.
+    pub fn sso_start_url(&self) -> &str {
+        &self.state.config.sso.start_url
     }
 
     pub fn config(&self) -> &MockConfig {

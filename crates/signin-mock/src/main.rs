@@ -13,7 +13,7 @@ use signin_mock::{FaultPlan, FaultTarget, Identity, MockConfig, MockServer};
 #[command(
     name = "signin-mock",
     version,
-    about = "A local AWS Sign-In service (and STS) for tests and demos"
+    about = "A local AWS Sign-In service, STS and IAM Identity Center for tests and demos"
 )]
 struct Args {
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -50,7 +50,25 @@ struct Args {
     /// Shift the server's own clock by this many seconds.
     #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
     clock_offset: Option<i64>,
-    /// Which endpoint the fault flags below hit: token, authorize, sts, any.
+    /// IAM Identity Center: approve /authorize and device verification at once as this user.
+    #[arg(long, value_name = "USER")]
+    sso_auto_approve: Option<String>,
+    /// IAM Identity Center: the access portal URL clients must use (sso_start_url).
+    #[arg(long, value_name = "URL")]
+    sso_start_url: Option<String>,
+    /// IAM Identity Center: expiresIn of access tokens that come with a refresh token.
+    #[arg(long, value_name = "SECS")]
+    sso_access_token_lifetime: Option<u64>,
+    /// IAM Identity Center: how long a sign-in can be refreshed.
+    #[arg(long, value_name = "SECS")]
+    sso_refresh_token_lifetime: Option<u64>,
+    /// IAM Identity Center: lifetime of client registrations.
+    #[arg(long, value_name = "SECS")]
+    sso_registration_lifetime: Option<u64>,
+    /// IAM Identity Center: the device flow's polling interval.
+    #[arg(long, value_name = "SECS")]
+    sso_device_interval: Option<u64>,
+    /// Which endpoint the fault flags below hit: token, authorize, sts, sso_oidc, sso, any.
     #[arg(long, value_name = "TARGET", default_value = "token")]
     fault_target: String,
     /// Latency added to each targeted request, in milliseconds.
@@ -110,6 +128,28 @@ fn build_config(args: &Args) -> Result<MockConfig, String> {
     set(&mut config.auth_code_lifetime_secs, args.auth_code_lifetime);
     set(&mut config.dpop_iat_skew_secs, args.dpop_skew);
     set(&mut config.refresh_grace_secs, args.refresh_grace);
+    if let Some(user) = &args.sso_auto_approve {
+        config.sso.auto_approve = Some(user.clone());
+    }
+    if let Some(url) = &args.sso_start_url {
+        config.sso.start_url = url.clone();
+    }
+    set(
+        &mut config.sso.access_token_lifetime_secs,
+        args.sso_access_token_lifetime,
+    );
+    set(
+        &mut config.sso.refresh_token_lifetime_secs,
+        args.sso_refresh_token_lifetime,
+    );
+    set(
+        &mut config.sso.registration_lifetime_secs,
+        args.sso_registration_lifetime,
+    );
+    set(
+        &mut config.sso.device_poll_interval_secs,
+        args.sso_device_interval,
+    );
     if let Some(offset) = args.clock_offset {
         config.clock_offset_secs = offset;
     }
@@ -118,7 +158,7 @@ fn build_config(args: &Args) -> Result<MockConfig, String> {
     ))
     .map_err(|_| {
         format!(
-            "--fault-target {:?}: use token, authorize, sts or any",
+            "--fault-target {:?}: use token, authorize, sts, sso_oidc, sso or any",
             args.fault_target
         )
     })?;

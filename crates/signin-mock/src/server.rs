@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 
 use crate::faults::{FaultAction, FaultTarget};
 use crate::state::SharedState;
-use crate::{admin, authorize, sts, token};
+use crate::{admin, authorize, portal, sso, sso_pages, sts, token};
 
 /// Lets a handler close the connection its request came on, with no response at all.
 #[derive(Clone, Debug)]
@@ -56,6 +56,20 @@ pub(crate) fn router(state: SharedState) -> Router {
             post(admin::expire_credentials_handler),
         )
         .route("/identities", get(admin::identities))
+        .route("/sso", get(admin::sso_overview))
+        .route("/sso/auto-approve", post(admin::sso_auto_approve))
+        .route("/sso/device/approve", post(admin::sso_device_approve))
+        .route("/sso/tokens/expire", post(admin::sso_expire_tokens))
+        .route("/sso/sessions/expire", post(admin::sso_expire_sessions))
+        .route(
+            "/sso/registrations/expire",
+            post(admin::sso_expire_registrations),
+        )
+        .route("/mfa/code", get(admin::mfa_code_handler))
+        .route(
+            "/sts/regions",
+            get(admin::get_sts_regions).post(admin::set_sts_regions),
+        )
         .route("/health", get(admin::health));
     Router::new()
         .route("/v1/authorize", get(authorize::authorize))
@@ -63,6 +77,20 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/v1/sessions/confirmation", get(authorize::confirmation))
         .route("/v1/token", post(token::token))
         .route("/", get(sts::sts).post(sts::sts))
+        .route("/client/register", post(sso::register_client))
+        .route(
+            "/device_authorization",
+            post(sso::start_device_authorization),
+        )
+        .route("/token", post(sso::create_token))
+        .route("/authorize", get(sso_pages::authorize))
+        .route("/authorize/decision", post(sso_pages::authorize_decision))
+        .route("/device", get(sso_pages::device_page))
+        .route("/device/decision", post(sso_pages::device_decision))
+        .route("/federation/credentials", get(portal::get_role_credentials))
+        .route("/assignment/accounts", get(portal::list_accounts))
+        .route("/assignment/roles", get(portal::list_account_roles))
+        .route("/logout", post(portal::logout))
         .nest("/__admin", admin)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -75,7 +103,7 @@ pub(crate) fn router(state: SharedState) -> Router {
 async fn not_found(uri: axum::http::Uri) -> Response {
     let body = serde_json::json!({
         "error": "RESOURCE_NOT_FOUND",
-        "message": format!("signin-mock serves /v1/authorize, /v1/token, /v1/sessions/confirmation, STS at / and /__admin; not {}", uri.path()),
+        "message": format!("signin-mock serves /v1/authorize, /v1/token, /v1/sessions/confirmation, STS at /, IAM Identity Center (/client/register, /device_authorization, /token, /authorize, /device, /federation/credentials, /assignment/accounts, /assignment/roles, /logout) and /__admin; not {}", uri.path()),
     });
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
@@ -101,7 +129,37 @@ fn injected_status(path: &str, status: u16) -> Response {
             } else {
                 "InternalFailure"
             };
-            sts::error_response(status, code, "Injected fault")
+            let message = if code == "Throttling" {
+                "Rate exceeded"
+            } else {
+                "Injected fault"
+            };
+            sts::error_response(status, code, message)
+        }
+        Some(FaultTarget::SsoOidc) => {
+            let kind = if status == StatusCode::BAD_REQUEST {
+                sso::OidcErrorKind::SlowDown
+            } else if status.is_server_error() {
+                sso::OidcErrorKind::InternalServer
+            } else {
+                sso::OidcErrorKind::InvalidRequest
+            };
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                portal::portal_error_response(status, "TooManyRequestsException", "Rate exceeded")
+            } else {
+                sso::oidc_error_response(kind, status, "Injected fault")
+            }
+        }
+        Some(FaultTarget::Sso) => {
+            let exception = match status.as_u16() {
+                429 => "TooManyRequestsException",
+                401 => "UnauthorizedException",
+                403 => "ForbiddenException",
+                404 => "ResourceNotFoundException",
+                s if s >= 500 => "InternalServerException",
+                _ => "InvalidRequestException",
+            };
+            portal::portal_error_response(status, exception, "Injected fault")
         }
         Some(FaultTarget::Authorize) => authorize::html_response(
             status,

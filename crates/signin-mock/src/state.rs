@@ -75,6 +75,10 @@ pub(crate) struct IssuedCredentials {
     pub identity: String,
     /// Issued by `sts:AssumeRole` (so a further AssumeRole is role chaining).
     pub from_assume_role: bool,
+    /// The role these are a session of (`arn:aws:iam::…:role/NAME`), for assumed-role callers.
+    pub role_arn: Option<String>,
+    /// Issued by a call that presented a valid MFA code (`aws:MultiFactorAuthPresent`).
+    pub mfa_authenticated: bool,
 }
 
 /// Counters the admin API reports. Outcomes are `ok` or the error code returned.
@@ -87,8 +91,28 @@ pub struct Stats {
     pub token: BTreeMap<String, BTreeMap<String, u64>>,
     /// The same, per DPoP key thumbprint (RFC 7638), for calls whose proof had a parseable key.
     pub token_by_key: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
+    /// IAM Identity Center OIDC calls: operation (`RegisterClient`, `StartDeviceAuthorization`,
+    /// `CreateToken`) → outcome (`ok` or the exception name) → count.
+    #[serde(default)]
+    pub sso_oidc: BTreeMap<String, BTreeMap<String, u64>>,
+    /// `CreateToken` by grant (`device_code`, `authorization_code`, `refresh_token`, `unknown`)
+    /// → outcome → count.
+    #[serde(default)]
+    pub sso_token: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Portal calls: `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`, `Logout` →
+    /// outcome → count.
+    #[serde(default)]
+    pub sso_portal: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Browser-side events of `/authorize` and the device page: `authorize_page`,
+    /// `authorize_approved`, `authorize_denied`, `authorize_auto_approved`, `authorize_invalid`,
+    /// `device_page`, `device_approved`, `device_denied`, `device_auto_approved`, `device_unknown_code`.
+    #[serde(default)]
+    pub sso_pages: BTreeMap<String, u64>,
     /// STS calls: action → outcome → count.
     pub sts: BTreeMap<String, BTreeMap<String, u64>>,
+    /// `AssumeRole` calls that got past authentication: requested `RoleArn` → outcome → count.
+    #[serde(default)]
+    pub assume_role: BTreeMap<String, BTreeMap<String, u64>>,
     /// Faults injected, by kind (`drop`, `status_429`, `malformed`, …).
     pub faults: BTreeMap<String, u64>,
 }
@@ -128,9 +152,71 @@ impl Stats {
             .unwrap_or(0)
     }
 
+    /// AssumeRole calls for this role ARN, whatever the outcome.
+    pub fn assume_role_calls(&self, role_arn: &str) -> u64 {
+        self.assume_role
+            .get(role_arn)
+            .map_or(0, |m| m.values().sum())
+    }
+
+    /// AssumeRole calls for this role ARN with this outcome (`ok`, `AccessDenied`, …).
+    pub fn assume_role_outcome(&self, role_arn: &str, outcome: &str) -> u64 {
+        self.assume_role
+            .get(role_arn)
+            .and_then(|m| m.get(outcome))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// IAM Identity Center OIDC calls of this operation with this outcome.
+    pub fn sso_oidc_outcome(&self, operation: &str, outcome: &str) -> u64 {
+        nested(&self.sso_oidc, operation, outcome)
+    }
+
+    /// `CreateToken` calls with this grant (`device_code`, `authorization_code`,
+    /// `refresh_token`), whatever the outcome.
+    pub fn sso_token_calls(&self, grant: &str) -> u64 {
+        self.sso_token.get(grant).map_or(0, |m| m.values().sum())
+    }
+
+    /// `CreateToken` calls with this grant and outcome (`ok`, `AuthorizationPendingException`, …).
+    pub fn sso_token_outcome(&self, grant: &str, outcome: &str) -> u64 {
+        nested(&self.sso_token, grant, outcome)
+    }
+
+    /// Portal calls of this operation, whatever the outcome.
+    pub fn sso_portal_calls(&self, operation: &str) -> u64 {
+        self.sso_portal
+            .get(operation)
+            .map_or(0, |m| m.values().sum())
+    }
+
+    /// Portal calls of this operation with this outcome.
+    pub fn sso_portal_outcome(&self, operation: &str, outcome: &str) -> u64 {
+        nested(&self.sso_portal, operation, outcome)
+    }
+
+    pub fn sso_page_events(&self, event: &str) -> u64 {
+        self.sso_pages.get(event).copied().unwrap_or(0)
+    }
+
     pub fn authorize_outcome(&self, outcome: &str) -> u64 {
         self.authorize.get(outcome).copied().unwrap_or(0)
     }
+}
+
+fn nested(map: &BTreeMap<String, BTreeMap<String, u64>>, key: &str, outcome: &str) -> u64 {
+    map.get(key)
+        .and_then(|m| m.get(outcome))
+        .copied()
+        .unwrap_or(0)
+}
+
+pub(crate) fn bump(map: &mut BTreeMap<String, BTreeMap<String, u64>>, key: &str, outcome: &str) {
+    *map.entry(key.to_owned())
+        .or_default()
+        .entry(outcome.to_owned())
+        .or_default() += 1;
 }
 
 #[derive(Debug, Default)]
@@ -150,6 +236,12 @@ pub(crate) struct Inner {
     pub auto_approve: Option<String>,
     /// identity name → permissions in force (starts from the config; the admin API can change it).
     pub permissions: HashMap<String, Permissions>,
+    /// MFA serial → TOTP steps whose code was already accepted (a code works once).
+    pub used_mfa_steps: HashMap<String, std::collections::BTreeSet<i64>>,
+    /// Regions where STS answers `RegionDisabledException` (config, then the admin API).
+    pub sts_disabled_regions: std::collections::BTreeSet<String>,
+    /// IAM Identity Center: registrations, device authorizations, codes, sign-ins, tokens.
+    pub sso: crate::sso::SsoState,
 }
 
 /// The two Sign-In actions a principal needs.
@@ -178,6 +270,11 @@ impl MockState {
             faults: config.faults.clone(),
             clock_offset_secs: config.clock_offset_secs,
             auto_approve: config.auto_approve.clone(),
+            sts_disabled_regions: config.sts_disabled_regions.iter().cloned().collect(),
+            sso: crate::sso::SsoState {
+                auto_approve: config.sso.auto_approve.clone(),
+                ..Default::default()
+            },
             permissions: config
                 .identities
                 .iter()
@@ -261,6 +358,16 @@ impl Inner {
             .or_default() += 1;
     }
 
+    pub fn count_assume_role(&mut self, role_arn: &str, outcome: &str) {
+        *self
+            .stats
+            .assume_role
+            .entry(role_arn.to_owned())
+            .or_default()
+            .entry(outcome.to_owned())
+            .or_default() += 1;
+    }
+
     pub fn count_fault(&mut self, kind: &str) {
         *self.stats.faults.entry(kind.to_owned()).or_default() += 1;
     }
@@ -279,6 +386,12 @@ impl Inner {
         self.codes.retain(|_, c| now - c.issued_at < DAY_MS);
         self.credentials.retain(|_, c| c.expires_at + DAY_MS > now);
         self.sessions.retain(|_, s| s.expires_at + DAY_MS > now);
+        self.sso.prune(now);
+        // Steps older than the accepted window can never match again.
+        let oldest_step = crate::mfa::step_of(now.div_euclid(1000)) - 2;
+        for steps in self.used_mfa_steps.values_mut() {
+            steps.retain(|step| *step >= oldest_step);
+        }
     }
 }
 

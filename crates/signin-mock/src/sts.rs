@@ -89,13 +89,26 @@ pub(crate) async fn sts(
         action.clone()
     };
 
+    let mut authenticated = false;
     let result = authenticate(&state, &method, uri.path(), raw_query, &headers, &body, now)
-        .and_then(|caller| dispatch(&state, &action, &params, &caller, now));
+        .and_then(|(caller, region)| {
+            authenticated = true;
+            region_enabled(&state, &region, &caller)?;
+            dispatch(&state, &action, &params, &caller, now)
+        });
     let outcome = match &result {
         Ok(_) => "ok",
         Err(e) => e.code,
     };
-    state.lock().count_sts(&label, outcome);
+    {
+        let mut inner = state.lock();
+        inner.count_sts(&label, outcome);
+        if authenticated && action == "AssumeRole" {
+            let role_arn = params.get("RoleArn").map_or("", String::as_str);
+            inner.count_assume_role(role_arn, outcome);
+        }
+        inner.prune(now);
+    }
     match result {
         Ok((body, request_id)) => xml_response(StatusCode::OK, body, &request_id),
         Err(e) => {
@@ -115,7 +128,7 @@ fn authenticate(
     headers: &HeaderMap,
     body: &[u8],
     now: Millis,
-) -> Result<IssuedCredentials, StsError> {
+) -> Result<(IssuedCredentials, String), StsError> {
     let Some(authorization) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -231,7 +244,26 @@ fn authenticate(
             "The security token included in the request is expired",
         ));
     }
-    Ok(credentials)
+    Ok((credentials, signed.region))
+}
+
+/// STS in a region the account has not activated refuses every call, after authentication.
+fn region_enabled(
+    state: &SharedState,
+    region: &str,
+    caller: &IssuedCredentials,
+) -> Result<(), StsError> {
+    if state.lock().sts_disabled_regions.contains(region) {
+        let account = crate::config::arn_account(&caller.arn);
+        return Err(sts_error(
+            403,
+            "RegionDisabledException",
+            format!(
+                "STS is not activated in this region for account:{account}. Your account administrator can activate STS in this region using the IAM Console."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn dispatch(
@@ -286,13 +318,23 @@ fn validation(message: String) -> StsError {
     sts_error(400, "ValidationError", message)
 }
 
-fn assume_role(
-    state: &SharedState,
-    params: &HashMap<String, String>,
-    caller: &IssuedCredentials,
-    now: Millis,
-    request_id: String,
-) -> Result<(String, String), StsError> {
+fn not_authorized(caller: &IssuedCredentials, role_arn: &str) -> StsError {
+    sts_error(
+        403,
+        "AccessDenied",
+        format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+            caller.arn
+        ),
+    )
+}
+
+const MFA_INVALID_CODE: &str =
+    "MultiFactorAuthentication failed with invalid MFA one time pass code.";
+const MFA_UNKNOWN_DEVICE: &str = "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.";
+
+/// The member constraints of the AssumeRole input, all reported at once as STS does.
+fn check_constraints(params: &HashMap<String, String>) -> Result<u64, StsError> {
     let role_arn = params.get("RoleArn").map(String::as_str).unwrap_or("");
     let session_name = params
         .get("RoleSessionName")
@@ -325,6 +367,27 @@ fn assume_role(
             }
         },
     };
+    if let Some(external_id) = params.get("ExternalId") {
+        if !crate::config::valid_external_id(external_id) {
+            problems.push(format!(
+                "Value '{external_id}' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]* and have length between 2 and 1224"
+            ));
+        }
+    }
+    if let Some(serial) = params.get("SerialNumber") {
+        if !crate::config::valid_serial_number(serial) {
+            problems.push(format!(
+                "Value '{serial}' at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=/:,.@-]* and have length between 9 and 256"
+            ));
+        }
+    }
+    if let Some(code) = params.get("TokenCode") {
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            problems.push(format!(
+                "Value '{code}' at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]* and have length 6"
+            ));
+        }
+    }
     if !problems.is_empty() {
         let count = problems.len();
         let plural = if count == 1 { "error" } else { "errors" };
@@ -333,24 +396,92 @@ fn assume_role(
             problems.join("; ")
         )));
     }
+    match (params.get("SerialNumber"), params.get("TokenCode")) {
+        (Some(_), None) => Err(sts_error(403, "AccessDenied", MFA_INVALID_CODE)),
+        (None, Some(_)) => Err(validation(
+            "TokenCode was given without the SerialNumber of the MFA device it came from."
+                .to_owned(),
+        )),
+        _ => Ok(duration),
+    }
+}
+
+/// Checks `SerialNumber` + `TokenCode` against the caller's devices and spends the code.
+/// `Ok(true)` when a valid code was presented, `Ok(false)` when none was.
+fn check_mfa(
+    state: &SharedState,
+    params: &HashMap<String, String>,
+    caller: &IssuedCredentials,
+    now: Millis,
+) -> Result<bool, StsError> {
+    let (Some(serial), Some(code)) = (params.get("SerialNumber"), params.get("TokenCode")) else {
+        return Ok(false);
+    };
+    let device = state
+        .config
+        .mfa_devices
+        .iter()
+        .find(|d| d.serial == *serial && d.identity == caller.identity);
+    let Some(device) = device else {
+        return Err(sts_error(403, "AccessDenied", MFA_UNKNOWN_DEVICE));
+    };
+    let Some(step) = crate::mfa::matching_step(&device.secret, code, now.div_euclid(1000)) else {
+        return Err(sts_error(403, "AccessDenied", MFA_INVALID_CODE));
+    };
+    let mut inner = state.lock();
+    let used = inner.used_mfa_steps.entry(serial.clone()).or_default();
+    if !used.insert(step) {
+        // A code works once: a replay gets the same answer as a wrong code, as in AWS.
+        return Err(sts_error(403, "AccessDenied", MFA_INVALID_CODE));
+    }
+    Ok(true)
+}
+
+/// Whether an entry of a role's `trusted` list names this caller: `*`, the account root
+/// (`arn:aws:iam::ACCOUNT:root`, anyone in that account), the caller's session ARN, the role
+/// an assumed-role caller is a session of, or the name of the signed-in identity when the
+/// caller holds that identity's own credentials (not a role session assumed from them).
+fn trusts(entry: &str, caller: &IssuedCredentials) -> bool {
+    let account = crate::config::arn_account(&caller.arn);
+    entry == "*"
+        || entry == caller.arn
+        || caller.role_arn.as_deref() == Some(entry)
+        || entry == format!("arn:aws:iam::{account}:root")
+        || (!caller.from_assume_role && entry == caller.identity)
+}
+
+fn assume_role(
+    state: &SharedState,
+    params: &HashMap<String, String>,
+    caller: &IssuedCredentials,
+    now: Millis,
+    request_id: String,
+) -> Result<(String, String), StsError> {
+    let duration = check_constraints(params)?;
+    let role_arn = params.get("RoleArn").map(String::as_str).unwrap_or("");
+    let session_name = params
+        .get("RoleSessionName")
+        .map(String::as_str)
+        .unwrap_or("");
 
     let role = state.config.roles.iter().find(|r| r.arn == role_arn);
-    let trusted = role.is_some_and(|r| {
-        r.trusted
-            .iter()
-            .any(|t| t == "*" || *t == caller.identity || *t == caller.arn)
-    });
-    let Some(role) = role.filter(|_| trusted) else {
-        return Err(sts_error(
-            403,
-            "AccessDenied",
-            format!(
-                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
-                caller.arn
-            ),
-        ));
+    let Some(role) = role.filter(|r| r.trusted.iter().any(|t| trusts(t, caller))) else {
+        return Err(not_authorized(caller, role_arn));
     };
-    if caller.from_assume_role && duration > 3600 {
+    let mfa_presented = check_mfa(state, params, caller, now)?;
+    let mfa_authenticated = mfa_presented || caller.mfa_authenticated;
+    if role.mfa_required && !mfa_authenticated {
+        return Err(not_authorized(caller, role_arn));
+    }
+    if let Some(expected) = &role.external_id {
+        if params.get("ExternalId") != Some(expected) {
+            return Err(not_authorized(caller, role_arn));
+        }
+    }
+    // A role session (from this STS, or a console session of a role) assuming a role is role
+    // chaining, which AWS caps at one hour.
+    let chaining = caller.from_assume_role || caller.role_arn.is_some();
+    if chaining && duration > 3600 {
         return Err(validation(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
                 .to_owned(),
@@ -376,6 +507,8 @@ fn assume_role(
         user_id: format!("{role_id}:{session_name}"),
         identity: caller.identity.clone(),
         from_assume_role: true,
+        role_arn: Some(role_arn.to_owned()),
+        mfa_authenticated,
     };
     let access_key_id = tokens::access_key_id();
     let expiration =

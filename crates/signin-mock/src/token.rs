@@ -102,6 +102,19 @@ pub(crate) fn add_request_id(headers: &mut HeaderMap) {
 
 /// The URL this request was addressed to, as the client saw it (for `htu` and the remote
 /// redirect URI): the `Host` header, or the HTTP/2 `:authority`. We serve plain HTTP only.
+/// `arn:aws:sts::A:assumed-role/R/S` → `arn:aws:iam::A:role/R`; `None` for users and root.
+pub(crate) fn assumed_role_arn(session_arn: &str) -> Option<String> {
+    let account = crate::config::arn_account(session_arn);
+    let resource = session_arn.splitn(6, ':').nth(5)?;
+    let mut parts = resource.split('/');
+    match (parts.next(), parts.next()) {
+        (Some("assumed-role"), Some(role)) if !role.is_empty() => {
+            Some(format!("arn:aws:iam::{account}:role/{role}"))
+        }
+        _ => None,
+    }
+}
+
 pub(crate) fn addressed_base(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     let host = match headers.get(header::HOST) {
         Some(value) => value.to_str().ok()?.to_owned(),
@@ -440,6 +453,8 @@ fn issue_credentials(
             user_id,
             identity: session.identity.clone(),
             from_assume_role: false,
+            role_arn: assumed_role_arn(&session.arn),
+            mfa_authenticated: false,
         },
     );
     (access_key_id, expires_in)

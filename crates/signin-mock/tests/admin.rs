@@ -434,3 +434,23 @@ async fn http2_prior_knowledge_clients_are_served() {
     // Past the DPoP check (htu matched the :authority), refused for the unknown token.
     assert_eq!(body["error"], "TOKEN_EXPIRED", "{body}");
 }
+
+/// The README's config block is what `MockConfig::default()` is, so the documented defaults
+/// (identities, roles, MFA device, IAM Identity Center accounts, users and lifetimes) stay true.
+#[test]
+fn readme_config_block_is_the_default_config() {
+    let readme = include_str!("../README.md");
+    let after = &readme[readme.find("Config file (every field optional").unwrap()..];
+    let start = after.find("```json\n").unwrap() + "```json\n".len();
+    let block = &after[start..start + after[start..].find("```").unwrap()];
+    let dir = std::env::temp_dir().join(format!("signin-mock-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.json");
+    std::fs::write(&path, block).unwrap();
+    let parsed = MockConfig::from_file(&path).expect("the README's config parses");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        serde_json::to_value(&parsed).unwrap(),
+        serde_json::to_value(MockConfig::default()).unwrap()
+    );
+}

@@ -151,3 +151,141 @@ fn a_person_signs_in_with_chromium() {
         (2, 1)
     );
 }
+
+fn sso_click(
+    peers: &(PathBuf, PathBuf),
+    url: &str,
+    user: &str,
+    decision: &str,
+    flow: &str,
+    callback: &str,
+) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/sso_browser_check.cjs");
+    let output = Command::new("node")
+        .env("NODE_PATH", &peers.0)
+        .arg(script)
+        .arg(&peers.1)
+        .args([url, user, decision, flow, callback])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("one JSON line")
+}
+
+async fn sso_post(mock: &RunningMock, path: &str, body: Value) -> (u16, Value) {
+    let response = client()
+        .post(format!("{}{path}", mock.base_url()))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// IAM Identity Center's consent page (PKCE) and device verification page, clicked in Chromium.
+#[test]
+fn a_person_approves_iam_identity_center_with_chromium() {
+    let Some(peers) = browser_peers() else { return };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = runtime.block_on(start(MockConfig::default()));
+    let callback = "http://127.0.0.1:55555/oauth/callback";
+    let (_, reg) = runtime.block_on(sso_post(
+        &mock,
+        "/client/register",
+        json!({"clientName": "botocore-client-my-sso", "clientType": "public",
+               "grantTypes": ["authorization_code", "refresh_token"],
+               "redirectUris": ["http://127.0.0.1/oauth/callback"],
+               "issuerUrl": mock.sso_start_url(), "scopes": ["sso:account:access"]}),
+    ));
+    let authorize = |state: &str, challenge: &str| {
+        format!(
+            "{}/authorize?response_type=code&client_id={}&redirect_uri={}&state={state}&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge={challenge}",
+            mock.base_url(),
+            encode(reg["clientId"].as_str().unwrap()),
+            encode(callback),
+        )
+    };
+
+    // Allow as alice: the callback gets code and state; the code redeems with the verifier.
+    let pkce = Pkce::generate();
+    let result = sso_click(
+        &peers,
+        &authorize("s-1", &pkce.challenge),
+        "alice",
+        "allow",
+        "authorize",
+        callback,
+    );
+    let query = query_of(result["location"].as_str().unwrap());
+    assert_eq!(query["state"], "s-1");
+    let (status, token) = runtime.block_on(sso_post(
+        &mock,
+        "/token",
+        json!({"grantType": "authorization_code", "clientId": reg["clientId"], "clientSecret": reg["clientSecret"],
+               "redirectUri": callback, "codeVerifier": pkce.verifier, "code": query["code"]}),
+    ));
+    assert_eq!(status, 200, "{token}");
+
+    // Deny: error=access_denied with the state.
+    let result = sso_click(
+        &peers,
+        &authorize("s-2", &pkce.challenge),
+        "alice",
+        "deny",
+        "authorize",
+        callback,
+    );
+    let query = query_of(result["location"].as_str().unwrap());
+    assert_eq!(
+        (query["error"].as_str(), query["state"].as_str()),
+        ("access_denied", "s-2")
+    );
+
+    // Device flow: once through the complete URL, once typing the code on the entry page.
+    let (_, device_reg) = runtime.block_on(sso_post(
+        &mock,
+        "/client/register",
+        json!({"clientName": "botocore-client-my-sso", "clientType": "public", "scopes": ["sso:account:access"]}),
+    ));
+    for flow in ["device", "device-entry"] {
+        let (_, device) = runtime.block_on(sso_post(
+            &mock,
+            "/device_authorization",
+            json!({"clientId": device_reg["clientId"], "clientSecret": device_reg["clientSecret"],
+                   "startUrl": mock.sso_start_url()}),
+        ));
+        let url = if flow == "device" {
+            device["verificationUriComplete"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        } else {
+            format!(
+                "{}|{}",
+                device["verificationUri"].as_str().unwrap(),
+                device["userCode"].as_str().unwrap().to_ascii_lowercase()
+            )
+        };
+        let result = sso_click(&peers, &url, "carol", "allow", flow, callback);
+        assert_eq!(result["result"], "Request approved");
+        let (status, token) = runtime.block_on(sso_post(
+            &mock,
+            "/token",
+            json!({"grantType": "urn:ietf:params:oauth:grant-type:device_code",
+                   "clientId": device_reg["clientId"], "clientSecret": device_reg["clientSecret"],
+                   "deviceCode": device["deviceCode"]}),
+        ));
+        assert_eq!(status, 200, "{flow}: {token}");
+    }
+    let stats = mock.stats();
+    assert_eq!(stats.sso_page_events("authorize_approved"), 1);
+    assert_eq!(stats.sso_page_events("authorize_denied"), 1);
+    assert_eq!(stats.sso_page_events("device_approved"), 2);
+}

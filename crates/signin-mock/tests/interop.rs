@@ -132,7 +132,8 @@ impl Workspace {
             "[profile login]\nlogin_session = {ALICE}\nregion = us-east-1\n\n\
              [profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = login\nregion = us-east-1\n\n\
              [profile process]\ncredential_process = cat {process}\nregion = us-east-1\n\n\
-             [profile deploy-process]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = process\nregion = us-east-1\n",
+             [profile deploy-process]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = process\nregion = us-east-1\n\n\
+             [profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/MfaDeploy\nsource_profile = process\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\nregion = us-east-1\n",
             process = dir.join("process.json").display()
         );
         std::fs::write(dir.join("config"), config).unwrap();
@@ -206,7 +207,12 @@ fn run(mut command: Command, what: &str) -> String {
 #[test]
 fn real_sdks_against_the_mock() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mock = runtime.block_on(start(MockConfig::default()));
+    let mut config = MockConfig::default();
+    config.roles.push(signin_mock::Role {
+        mfa_required: true,
+        ..signin_mock::Role::new("arn:aws:iam::111122223333:role/MfaDeploy")
+    });
+    let mock = runtime.block_on(start(config));
     let http = client();
     let (login, token) = runtime.block_on(common::login(&http, mock.base_url(), "alice"));
     // A second, independent login supplies the static / credential_process credentials.
@@ -232,12 +238,27 @@ fn real_sdks_against_the_mock() {
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("static");
         run(command, "current boto3 static credentials + STS");
+        let mut command = workspace.command(&python, &mock);
+        command.arg(&boto).arg("mfa");
+        let out = run(
+            command,
+            "current botocore AssumeRoleProvider with mfa_serial",
+        );
+        assert!(out.contains("prompted once"), "{out}");
     }
     if let Some(python) = peer("AWS_LOGIN_TEST_PYTHON_OLD", "venv-old/bin/python") {
         let mut command = workspace.command(&python, &mock);
         command.arg(&boto).arg("static");
         let out = run(command, "boto3 1.40.76 static credentials + STS");
         assert!(out.contains("PASS [1.40.76]"), "{out}");
+        // The next step's code (accepted as drift), not the one the current botocore spent.
+        let mut command = workspace.command(&python, &mock);
+        command.arg(&boto).arg("mfa").arg("30");
+        let out = run(
+            command,
+            "botocore 1.40.76 AssumeRoleProvider with mfa_serial",
+        );
+        assert!(out.contains("PASS [1.40.76]: AssumeRoleProvider"), "{out}");
     }
     if let Some(modules) = peer("AWS_LOGIN_TEST_NODE_MODULES", "node-new/node_modules") {
         // The cache was last written by botocore (if it ran): the JS provider must refresh it.
@@ -290,4 +311,177 @@ fn real_sdks_against_the_mock() {
     );
     let _ = std::fs::remove_dir_all(&workspace.dir);
     drop(mock);
+}
+
+/// botocore (current and 1.40.76) against the IAM Identity Center side: the `sso-oidc` and
+/// `sso` clients, then an sso-session profile whose token botocore refreshes before calling
+/// GetRoleCredentials and STS. Both endpoints are the one mock base URL.
+#[test]
+fn sso_peers_against_the_mock() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = runtime.block_on(start(MockConfig {
+        sso: signin_mock::SsoConfig {
+            device_poll_interval_secs: 1,
+            ..signin_mock::SsoConfig::default()
+        },
+        ..MockConfig::default()
+    }));
+    let script = interop_script("sso_check.py");
+    for (env_var, relative, version) in [
+        ("AWS_LOGIN_TEST_PYTHON", "venv-new/bin/python", None),
+        (
+            "AWS_LOGIN_TEST_PYTHON_OLD",
+            "venv-old/bin/python",
+            Some("1.40.76"),
+        ),
+    ] {
+        let Some(python) = peer(env_var, relative) else {
+            continue;
+        };
+        let dir = std::env::temp_dir().join(format!("signin-mock-sso-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut command = Command::new(&python);
+        for var in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "https_proxy",
+            "http_proxy",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .arg(&script)
+            .env("HOME", &dir)
+            .env("AWS_CONFIG_FILE", dir.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", mock.base_url())
+            .env("AWS_ENDPOINT_URL_SSO", mock.base_url())
+            .env("AWS_ENDPOINT_URL_STS", mock.base_url())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_PROXY", "127.0.0.1")
+            .env("MOCK_BASE", mock.base_url());
+        let out = run(command, "botocore sso-oidc, sso and the SSO provider chain");
+        assert!(out.contains("STS accepted them"), "{out}");
+        if let Some(version) = version {
+            assert!(out.contains(&format!("PASS [{version}]")), "{out}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    let js = interop_script("sso_check.cjs");
+    for (env_var, relative) in [
+        ("AWS_LOGIN_TEST_NODE_MODULES", "node-new/node_modules"),
+        ("AWS_LOGIN_TEST_NODE_MODULES_OLD", "node-old/node_modules"),
+    ] {
+        let Some(modules) = peer(env_var, relative) else {
+            continue;
+        };
+        let token = runtime.block_on(sso_device_sign_in(&mock));
+        let dir = std::env::temp_dir().join(format!("signin-mock-sso-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let refreshes = mock.stats().sso_token_outcome("refresh_token", "ok");
+        let role_calls = mock.stats().sso_portal_outcome("GetRoleCredentials", "ok");
+        let mut command = Command::new("node");
+        for var in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "https_proxy",
+            "http_proxy",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .arg(&js)
+            .env("NODE_PATH", &modules)
+            .env("HOME", &dir)
+            .env("AWS_CONFIG_FILE", dir.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", mock.base_url())
+            .env("AWS_ENDPOINT_URL_SSO", mock.base_url())
+            .env("AWS_ENDPOINT_URL_STS", mock.base_url())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_PROXY", "127.0.0.1")
+            .env("SSO_TOKEN", token.to_string());
+        let out = run(command, "@aws-sdk/credential-provider-sso fromSSO + STS");
+        assert!(
+            out.contains("STS accepted the SSO role credentials"),
+            "{out}"
+        );
+        let stats = mock.stats();
+        assert_eq!(
+            stats.sso_token_outcome("refresh_token", "ok"),
+            refreshes + 1
+        );
+        assert_eq!(
+            stats.sso_portal_outcome("GetRoleCredentials", "ok"),
+            role_calls + 1
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    drop(mock);
+}
+
+/// A device-flow sign-in as alice over HTTP; returns what the token cache needs.
+async fn sso_device_sign_in(mock: &RunningMock) -> Value {
+    let http = client();
+    let base = mock.base_url();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let registration: Value = post(
+        "/client/register",
+        json!({"clientName": "botocore-client-my-sso", "clientType": "public", "scopes": ["sso:account:access"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let device: Value = post(
+        "/device_authorization",
+        json!({"clientId": registration["clientId"], "clientSecret": registration["clientSecret"],
+               "startUrl": mock.sso_start_url()}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    mock.approve_device(device["userCode"].as_str().unwrap(), Some("alice"))
+        .unwrap();
+    let token: Value = post(
+        "/token",
+        json!({"grantType": "urn:ietf:params:oauth:grant-type:device_code",
+               "clientId": registration["clientId"], "clientSecret": registration["clientSecret"],
+               "deviceCode": device["deviceCode"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    json!({
+        "accessToken": token["accessToken"],
+        "refreshToken": token["refreshToken"],
+        "clientId": registration["clientId"],
+        "clientSecret": registration["clientSecret"],
+        "registrationExpiresAt": iso(registration["clientSecretExpiresAt"].as_i64().unwrap()),
+    })
 }

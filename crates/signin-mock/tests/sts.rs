@@ -321,9 +321,8 @@ async fn assume_role_then_call_as_the_role() {
 async fn assume_role_refusals() {
     let mock = start(MockConfig {
         roles: vec![Role {
-            arn: "arn:aws:iam::111122223333:role/OnlyAdmin".to_owned(),
             trusted: vec!["admin".to_owned()],
-            max_session_duration_secs: 3600,
+            ..Role::new("arn:aws:iam::111122223333:role/OnlyAdmin")
         }],
         ..MockConfig::default()
     })

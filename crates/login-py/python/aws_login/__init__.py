@@ -6,11 +6,14 @@ refreshing the 15-minute credentials with a DPoP-signed token request under the 
 cross-process lock as the ``aws-login`` CLI, and writing the cache back in the format AWS CLI v2,
 botocore >= 1.41 and the JS SDK share.
 
-Typical use, with no other change to existing code::
+Installing the wheel is enough: its start-up hook (``aws_login_provider.pth``) calls
+:func:`install` when a program imports botocore, so unchanged programs (the AWS CLI v1, tools
+built on boto3) resolve login profiles. ``AWS_LOGIN_PROVIDER_DISABLE=1`` turns the hook off; then,
+or to be explicit::
 
     import aws_login
-    aws_login.install()          # adds a "login" provider to boto3's default session
-    boto3.client("sts").get_caller_identity()
+    aws_login.install()          # every botocore/boto3 session created from now on
+    boto3.Session(profile_name="dev").client("sts").get_caller_identity()
 
 Importing this module needs neither boto3 nor botocore; only :func:`install` and
 :func:`boto3_session` do.
@@ -43,17 +46,19 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 
 def install(session: Any = None) -> bool:
-    """Add a ``login`` credential provider to a boto3/botocore session's credential chain.
+    """Add a ``login`` credential provider to botocore's credential chain.
 
-    ``session`` may be a ``boto3.Session``, a ``botocore.session.Session`` or ``None`` for
-    boto3's default session (the one ``boto3.client(...)`` uses). The provider goes where
+    With no argument: to the chain of every botocore session (so every ``boto3.Session`` and
+    ``boto3.client(...)``) created from now on in this process, and to boto3's default session if
+    it exists already; other sessions created before keep their chain. With a ``boto3.Session``
+    or ``botocore.session.Session``: to that one only. The provider goes where
     botocore >= 1.41 puts its own (after the shared credentials file, before
     ``credential_process``), and profiles with ``role_arn`` + ``source_profile`` naming a login
     profile resolve through AssumeRole with the login credentials.
 
     Returns True when the provider was added, False when nothing was done because botocore
-    already resolves login sessions (>= 1.41 with ``botocore[crt]``) or this session already has
-    ours. On botocore >= 1.41 without awscrt, whose own provider cannot sign, ours replaces it.
+    already resolves login sessions (>= 1.41 with ``botocore[crt]``) or it was installed already
+    (for every session, or on this session). On botocore >= 1.41 without awscrt, whose own provider cannot sign, ours replaces it.
     """
     from . import provider
 

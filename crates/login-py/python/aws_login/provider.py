@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any, Callable, Dict, List, Optional
 
 import botocore.credentials
@@ -140,20 +141,7 @@ class LoginProvider(botocore.credentials.CredentialProvider):  # type: ignore[mi
 
 
 def _botocore_session(session: Any) -> Any:
-    """The botocore session behind ``session`` (boto3's default one for None)."""
-    if session is None:
-        try:
-            import boto3
-        except ImportError as error:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "aws_login.install() without a session patches boto3's default session, but "
-                "boto3 is not installed; pip install 'aws-login-provider[boto3]' or pass a "
-                "botocore session"
-            ) from error
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        session = boto3.DEFAULT_SESSION
-    # A boto3.Session wraps a botocore session.
+    """The botocore session behind ``session`` (a boto3.Session wraps one)."""
     return getattr(session, "_session", session)
 
 
@@ -218,19 +206,30 @@ def _add_to_resolver(session: Any, resolver: Any) -> Any:
 
 
 def install(session: Any = None) -> bool:
+    """``session=None``: every botocore session whose credential chain is built from now on (see
+    :func:`install_everywhere`). A session: only that one (a boto3 or botocore session)."""
+    if session is None:
+        return install_everywhere()
     if botocore_has_login_provider():
         logger.debug(
             "aws_login.install: botocore %s resolves login sessions itself; nothing to do",
             botocore.__version__,
         )
         return False
+    _log_replacing_unusable_provider()
+    return _install_on(_botocore_session(session))
+
+
+def _log_replacing_unusable_provider() -> None:
     if hasattr(botocore.credentials, "LoginProvider"):
         logger.debug(
             "aws_login.install: botocore %s has a login provider but not awscrt; "
             "replacing it with aws_login's",
             botocore.__version__,
         )
-    botocore_session = _botocore_session(session)
+
+
+def _install_on(botocore_session: Any) -> bool:
     if getattr(botocore_session, _INSTALLED_MARK, False):
         logger.debug("aws_login.install: this session already has the login provider")
         return False
@@ -247,6 +246,44 @@ def install(session: Any = None) -> bool:
         _add_to_resolver(botocore_session, botocore_session.get_component("credential_provider"))
     setattr(botocore_session, _INSTALLED_MARK, True)
     logger.debug("aws_login.install: login provider added")
+    return True
+
+
+def install_everywhere() -> bool:
+    """Every botocore session (so every boto3 session and client) whose credential chain is built
+    after this call gets the login provider, as botocore >= 1.41 has it built in.
+
+    botocore builds a session's chain lazily, on its first ``get_credentials()`` or client, with
+    ``botocore.credentials.create_credential_resolver``; that function is wrapped here so the
+    chain it returns has our provider. Sessions whose chain already exists keep it (boto3's
+    default session, when it exists, is also given the provider). Idempotent: True only on the
+    call that wrapped it. Nothing is done on botocore >= 1.41 with awscrt.
+    """
+    if botocore_has_login_provider():
+        logger.debug(
+            "aws_login.install: botocore %s resolves login sessions itself; nothing to do",
+            botocore.__version__,
+        )
+        return False
+    create = botocore.credentials.create_credential_resolver
+    if getattr(create, _INSTALLED_MARK, False):
+        logger.debug("aws_login.install: already installed for every session")
+        return False
+    _log_replacing_unusable_provider()
+
+    def create_credential_resolver(session: Any, *args: Any, **kwargs: Any) -> Any:
+        return _add_to_resolver(session, create(session, *args, **kwargs))
+
+    setattr(create_credential_resolver, _INSTALLED_MARK, True)
+    setattr(create_credential_resolver, "__wrapped__", create)
+    create_credential_resolver.__doc__ = create.__doc__
+    botocore.credentials.create_credential_resolver = create_credential_resolver
+    # boto3's default session, if boto3 is loaded and has one already (never imports boto3).
+    boto3 = sys.modules.get("boto3")
+    default_session = getattr(boto3, "DEFAULT_SESSION", None)
+    if default_session is not None:
+        _install_on(_botocore_session(default_session))
+    logger.debug("aws_login.install: login provider added for every botocore session")
     return True
 
 

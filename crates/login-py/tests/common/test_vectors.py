@@ -300,3 +300,16 @@ def test_config_edits(case: Dict[str, Any]) -> None:
     for change in case["set"]:
         section = change["section"]
         assert vectors.config_value(config, section["kind"], section["name"], change["key"]) == change["value"]
+
+
+@pytest.mark.parametrize("case", cases("chain.json", "cases"), ids=lambda c: c["name"])
+def test_chain_plans(case: Dict[str, Any]) -> None:
+    """The profile-chain planner (config + credentials file -> base source and roles, or why not)."""
+    if case.get("error") is None:
+        assert vectors.chain_plan(case["config"], case["credentials"], case["profile"]) == case["plan"]
+    else:
+        with pytest.raises(ValueError) as caught:
+            vectors.chain_plan(case["config"], case["credentials"], case["profile"])
+        assert kind_of(caught.value) == case["error"]["kind"]
+        for part in case["error"]["messageContains"]:
+            assert part in str(caught.value.args[1])

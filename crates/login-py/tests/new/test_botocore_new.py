@@ -88,3 +88,21 @@ def test_boto3_session_on_new_botocore_uses_botocore_provider(logged_in: Any) ->
     session = aws_login.boto3_session(profile_name="dev")
     assert session.client("sts").get_caller_identity()["Account"] == "111122223333"
     assert session.get_credentials().method == "login"
+
+
+def test_the_start_up_hook_leaves_botocore_crt_alone(logged_in: Any) -> None:
+    program = (
+        "import json, boto3, botocore.credentials as c\n"
+        "s = boto3.Session(profile_name='dev')\n"
+        "chain = s._session.get_component('credential_provider').providers\n"
+        "print(json.dumps({'arn': s.client('sts').get_caller_identity()['Arn'],\n"
+        "                  'logins': [type(p).__module__ for p in chain if p.METHOD == 'login'],\n"
+        "                  'wrapped': hasattr(c.create_credential_resolver, '__wrapped__')}))\n"
+    )
+    result = logged_in.run_python(program)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "arn": "arn:aws:iam::111122223333:user/alice",
+        "logins": ["botocore.credentials"],
+        "wrapped": False,
+    }

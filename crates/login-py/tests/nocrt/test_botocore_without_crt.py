@@ -3,6 +3,7 @@ cannot sign and raises MissingDependencyException; install() puts aws_login's in
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -45,3 +46,36 @@ def test_role_chain_uses_aws_login_for_the_source_profile(logged_in: Any) -> Non
     identity = session.client("sts").get_caller_identity()
     assert identity["Arn"].startswith("arn:aws:sts::111122223333:assumed-role/Deploy/")
     assert logged_in.mock.sts_calls("AssumeRole") == 1
+
+
+UNCHANGED_PROGRAM = """
+import json, sys
+import boto3
+session = boto3.Session(profile_name=sys.argv[1])
+print(json.dumps({"arn": session.client("sts").get_caller_identity()["Arn"],
+                  "provider": type(session._session.get_component("credential_provider")
+                                   .get_provider("login")).__module__}))
+"""
+
+
+def test_installing_the_wheel_is_enough_for_an_unchanged_program(logged_in: Any) -> None:
+    result = logged_in.run_python(UNCHANGED_PROGRAM, "dev")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "arn": "arn:aws:iam::111122223333:user/alice",
+        "provider": "aws_login.provider",
+    }
+
+
+def test_install_without_argument_replaces_it_in_every_new_session(logged_in: Any) -> None:
+    assert aws_login.install() is True
+    session = boto3.Session(profile_name="dev")
+    assert session.client("sts").get_caller_identity()["Arn"] == "arn:aws:iam::111122223333:user/alice"
+    chain = session._session.get_component("credential_provider").providers
+    assert [type(p) for p in chain if p.METHOD == "login"] == [provider.LoginProvider]
+
+
+def test_disabled_hook_leaves_botocore_asking_for_crt(logged_in: Any) -> None:
+    result = logged_in.run_python(UNCHANGED_PROGRAM, "dev", AWS_LOGIN_PROVIDER_DISABLE="1")
+    assert result.returncode == 1
+    assert "MissingDependencyException" in result.stderr

@@ -1,0 +1,253 @@
+//! `aws-login sso login` and `aws-login sso logout`: IAM Identity Center sign-in, as
+//! `aws sso login` / `aws sso logout` do it, through login-io.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use login_io::settings::Environment;
+use login_io::sso::login::{over_ssh, sso_login, SsoLoginEvent, SsoLoginMethod, SsoLoginObserver};
+use login_io::sso::logout::sso_logout;
+use login_io::sso::SsoContext;
+
+use crate::exit::{CommandError, CommandResult, ExitCode, EXIT_CODES_HELP};
+use crate::login::{parse_timeout, runtime, Console};
+use crate::GlobalArgs;
+
+const LOGIN_LONG_ABOUT: &str = "\
+Sign in to IAM Identity Center (AWS SSO) and cache the access token in ~/.aws/sso/cache, where
+AWS CLI v2, botocore and the AWS SDKs read (and refresh) it, like `aws sso login`.
+
+For an [sso-session] the browser opens the authorization page (authorization code + PKCE); it
+redirects back to a one-time server on 127.0.0.1. With --use-device-code (and always for legacy
+profiles that keep sso_start_url in the profile) it prints a code to enter at a URL on any
+device instead. Over SSH, use --use-device-code: a browser on your own machine cannot reach
+this host's 127.0.0.1.";
+
+const LOGIN_EXAMPLES: &str = "\
+Examples:
+  aws-login sso login --sso-session my-sso
+  aws-login sso login --profile dev           the profile's sso-session (or legacy start URL)
+  aws-login sso login --use-device-code       over SSH, or with a browser on another device
+  aws-login sso login --no-browser            print the URL only";
+
+/// IAM Identity Center (AWS SSO): sign in and out.
+#[derive(Debug, Args)]
+pub struct SsoArgs {
+    #[command(subcommand)]
+    pub command: SsoCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Sign in to an IAM Identity Center session and cache its token
+    #[command(long_about = LOGIN_LONG_ABOUT, after_help = format!("{LOGIN_EXAMPLES}\n\n{EXIT_CODES_HELP}"))]
+    Login(SsoLoginArgs),
+    /// Sign out every cached IAM Identity Center session and delete the SSO role credentials
+    #[command(after_help = EXIT_CODES_HELP)]
+    Logout(SsoLogoutArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLoginArgs {
+    /// The [sso-session] to sign in to (default: the profile's sso_session).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Use the device-code flow: enter a code at a URL on any device.
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Do not open a browser; only print the URL (and code).
+    #[arg(long)]
+    pub no_browser: bool,
+    /// How long to wait for the approval, e.g. 90s, 10m.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLogoutArgs {}
+
+pub fn run(global: &GlobalArgs, args: &SsoArgs) -> CommandResult {
+    match &args.command {
+        SsoCommand::Login(a) => login(global, a),
+        SsoCommand::Logout(_) => logout(global),
+    }
+}
+
+fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> CommandResult {
+    let ctx = SsoContext::load(&global.resolve_options())?;
+    let method = if args.use_device_code {
+        SsoLoginMethod::Device {
+            open_browser: !args.no_browser,
+        }
+    } else {
+        SsoLoginMethod::AuthCode {
+            open_browser: !args.no_browser,
+        }
+    };
+    let (target, profile) = match &args.sso_session {
+        Some(name) => (ctx.target_for_session(name)?, None),
+        None => {
+            let profile = ctx.profile.clone();
+            (ctx.target_for_profile(&profile)?, Some(profile))
+        }
+    };
+    let uses_pkce =
+        matches!(method, SsoLoginMethod::AuthCode { .. }) && target.session_name().is_some();
+    if uses_pkce && over_ssh(&Environment::from_process()) {
+        return Err(CommandError::new(
+            ExitCode::Usage,
+            format!(
+                "You are connected over SSH, so a browser on your own machine cannot reach this host's 127.0.0.1 sign-in callback. Run `{} --use-device-code` and enter the code it shows in any browser.",
+                target.login_command(profile.as_deref())
+            ),
+        ));
+    }
+    let mut console = Console::new(Console::interactive());
+    let mut observer = SsoConsole {
+        console: &mut console,
+    };
+    let runtime = runtime()?;
+    let logged_in = runtime.block_on(sso_login(
+        &ctx,
+        &target,
+        profile.as_deref(),
+        method,
+        args.timeout,
+        &mut observer,
+    ))?;
+    console.stop_indicator();
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "Successfully logged into Start URL: {}",
+        logged_in.target.start_url()
+    );
+    let _ = stdout.flush();
+    Ok(())
+}
+
+fn logout(global: &GlobalArgs) -> CommandResult {
+    let ctx = SsoContext::load(&global.resolve_options())?;
+    let runtime = runtime()?;
+    let summary = runtime.block_on(sso_logout(&ctx));
+    for warning in &summary.warnings {
+        eprintln!("aws-login: warning: {warning}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", summary.line());
+    let _ = stdout.flush();
+    Ok(())
+}
+
+/// Prints what AWS CLI prints, on stderr (stdout stays for the result).
+pub(crate) struct SsoConsole<'a> {
+    pub console: &'a mut Console,
+}
+
+impl SsoLoginObserver for SsoConsole<'_> {
+    fn on_event(&mut self, event: SsoLoginEvent<'_>) {
+        match event {
+            SsoLoginEvent::AuthorizeUrl { url, open_browser: true } => self.console.say(&format!(
+                "Attempting to open your default browser.\nIf the browser does not open, open the following URL:\n\n{url}\n\nIf you are unable to open the URL on this device, run this command again with the '--use-device-code' option.\n\n"
+            )),
+            SsoLoginEvent::AuthorizeUrl { url, open_browser: false } => {
+                self.console.say(&format!("Open the following URL in a browser on this device:\n\n{url}\n\n"))
+            }
+            SsoLoginEvent::DeviceCode {
+                user_code,
+                verification_uri,
+                verification_uri_complete,
+                open_browser: true,
+            } => self.console.say(&format!(
+                "Attempting to open your default browser.\nIf the browser does not open or you wish to use a different device to authorize this request, open the following URL:\n\n{verification_uri}\n\nThen enter the code:\n\n{user_code}\n\nAlternatively, you may visit the following URL which will autofill the code upon loading:\n{verification_uri_complete}\n\n"
+            )),
+            SsoLoginEvent::DeviceCode {
+                user_code,
+                verification_uri,
+                verification_uri_complete,
+                open_browser: false,
+            } => self.console.say(&format!(
+                "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{verification_uri}\n\nThen enter the code:\n\n{user_code}\n\nAlternatively, you may visit the following URL which will autofill the code upon loading:\n{verification_uri_complete}\n\n"
+            )),
+            SsoLoginEvent::BrowserOpened { via } => {
+                tracing::debug!(via = %via.describe(), "opened the browser")
+            }
+            SsoLoginEvent::BrowserFailed { error } => self.console.say(&format!("{error}\n\n")),
+            SsoLoginEvent::Waiting => self.console.waiting("Waiting for the approval in your browser"),
+            SsoLoginEvent::CallbackRejected { reason } => self.console.say(&format!(
+                "warning: ignored a request to the sign-in callback: {reason}. Still waiting.\n"
+            )),
+            SsoLoginEvent::Redeeming => self.console.stop_indicator(),
+            _ => {}
+        }
+    }
+}
+
+/// `credential-process` on an SSO profile whose session needs a new sign-in: signs in (PKCE,
+/// or the device flow over SSH), then prints the credentials, in the same invocation. `None`
+/// when the profile is not an SSO profile (the login-session path handles it).
+pub(crate) fn auto_login(
+    options: &login_io::ResolveOptions,
+    timeout: Duration,
+    reason: &login_io::LoginIoError,
+) -> Option<CommandResult> {
+    let (ctx, profile) = match login_io::sso::profile_for(options) {
+        Ok(Some(found)) => found,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e.into())),
+    };
+    Some((|| {
+        let mut console = if std::io::stderr().is_terminal() {
+            Console::new(Console::interactive())
+        } else {
+            Console::for_captured_stderr()
+        };
+        let env = Environment::from_process();
+        let browser_possible = !login_io::browser::plan_launch(
+            &login_io::browser::BrowserEnvironment::detect(),
+            "https://signin.aws",
+            &login_io::browser::program_exists,
+        )
+        .is_empty();
+        if !browser_possible && !console.watched() {
+            return Err(CommandError::new(
+                ExitCode::LoginNeeded,
+                format!(
+                    "{reason} aws-login cannot sign in from here: no browser can be opened and there is no terminal to show the sign-in URL. Run `{}` in a terminal, then try again.",
+                    profile.login_command()
+                ),
+            ));
+        }
+        console.say(&format!(
+            "{reason}\nSigning in to IAM Identity Center for profile '{}'.\n",
+            profile.profile
+        ));
+        let method = if over_ssh(&env) || profile.target.session_name().is_none() {
+            SsoLoginMethod::Device {
+                open_browser: browser_possible,
+            }
+        } else {
+            SsoLoginMethod::AuthCode { open_browser: true }
+        };
+        let runtime = runtime()?;
+        let mut observer = SsoConsole {
+            console: &mut console,
+        };
+        runtime.block_on(sso_login(
+            &ctx,
+            &profile.target,
+            Some(&profile.profile),
+            method,
+            timeout,
+            &mut observer,
+        ))?;
+        console.stop_indicator();
+        let resolved =
+            runtime.block_on(login_io::sso::resolve_as_credentials(&ctx, &profile, false))?;
+        for warning in resolved.warnings() {
+            eprintln!("aws-login: warning: {warning}");
+        }
+        crate::credential_process::print_process_json(resolved.credentials())
+    })())
+}

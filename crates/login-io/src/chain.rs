@@ -1,0 +1,573 @@
+//! Runs a profile's chain plan: fetch the base source, then assume each role in turn. Each role
+//! step has its own file in the role cache AWS CLI v2 keeps (`~/.aws/cli/cache/<sha1>.json`,
+//! login-core's key and content), reused while more than 15 minutes remain, and replaced under
+//! the same lock-and-atomic-write rule as the login cache: N processes at expiry make one
+//! AssumeRole call, and the base (the login session) is refreshed only when a role call needs
+//! fresh source credentials.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use login_core::{
+    plan, AssumeRoleArgs, ChainError, ChainPlan, Credentials, RoleCacheEntry,
+    SharedCredentialsFile, Source,
+};
+use time::OffsetDateTime;
+
+use crate::cache_store::{CacheRead, CacheStore, LockError};
+use crate::error::LoginIoError;
+use crate::http::HttpSettings;
+use crate::mfa::{prompt_code, MfaPromptError};
+use crate::paths::expand_path;
+use crate::profile::{load_config, LoadedConfig, LoginProfileContext, ResolveOptions};
+use crate::settings::{EnvSettings, Environment};
+use crate::sources::sts::{assume_role, failure_of, sts_endpoint, StsEndpoint};
+use crate::sources::{environment_keys, process, SigningCredentials};
+
+/// A profile's plan with everything needed to run it.
+#[derive(Debug)]
+pub struct ChainContext {
+    pub plan: ChainPlan,
+    pub config_file: PathBuf,
+    pub credentials_file: PathBuf,
+    pub role_cache: CacheStore,
+    options: ResolveOptions,
+    settings: EnvSettings,
+    env: Environment,
+    config: LoadedConfig,
+    /// Set at load: names generated role sessions (`botocore-session-<now>`).
+    now: OffsetDateTime,
+    warnings: Mutex<Vec<String>>,
+}
+
+/// Credentials at the end of the chain, with how they were obtained.
+#[derive(Debug)]
+pub(crate) struct ChainOutcome {
+    pub credentials: Credentials,
+    pub assumed_role_arn: Option<String>,
+    pub from_cache: bool,
+    pub warnings: Vec<String>,
+}
+
+/// What a profile is, once planned.
+#[derive(Debug)]
+pub(crate) enum Planned {
+    /// A login profile: served by the login-session path alone.
+    Login(Box<LoginProfileContext>),
+    /// One or more roles over any base.
+    Roles(Box<ChainContext>),
+    /// An IAM Identity Center profile without roles on top.
+    Sso(Box<(crate::sso::SsoContext, login_core::sso::SsoProfile)>),
+}
+
+/// Reads a file that may be missing (then empty) and must be UTF-8.
+fn read_optional_text(path: &std::path::Path, what: &str) -> Result<String, LoginIoError> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            LoginIoError::config(format!(
+                "The {what} {} is not valid UTF-8 text.",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(LoginIoError::config(format!(
+            "Cannot read the {what} {}: {e}.",
+            path.display()
+        ))),
+    }
+}
+
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+fn credentials_file_path(
+    options: &ResolveOptions,
+    env: &Environment,
+) -> Result<PathBuf, LoginIoError> {
+    if let Some(path) = &options.credentials_file {
+        return Ok(path.clone());
+    }
+    if let Some(path) = env.non_empty("AWS_SHARED_CREDENTIALS_FILE") {
+        return Ok(expand_path(&path, env));
+    }
+    env.home_dir()
+        .map(|h| h.join(".aws").join("credentials"))
+        .ok_or_else(|| LoginIoError::config("Cannot find the shared credentials file: the home directory is unknown (HOME is not set); set AWS_SHARED_CREDENTIALS_FILE to its path."))
+}
+
+/// `~/.aws/cli/cache`, where AWS CLI v2 caches role credentials.
+fn role_cache_dir(options: &ResolveOptions, env: &Environment) -> Result<PathBuf, LoginIoError> {
+    if let Some(dir) = &options.role_cache_dir {
+        return Ok(dir.clone());
+    }
+    env.home_dir()
+        .map(|h| h.join(".aws").join("cli").join("cache"))
+        .ok_or_else(|| LoginIoError::config("Cannot find the role credential cache ~/.aws/cli/cache: the home directory is unknown (HOME is not set)."))
+}
+
+/// Plans the profile of `options`.
+pub(crate) fn load(options: &ResolveOptions) -> Result<Planned, LoginIoError> {
+    let (settings, env) = options.env_settings()?;
+    let config = load_config(&settings.config_file)?;
+    let credentials_file = credentials_file_path(options, &env)?;
+    let credentials = SharedCredentialsFile::parse(&read_optional_text(
+        &credentials_file,
+        "shared credentials file",
+    )?);
+    let planned =
+        plan(&config.file, &credentials, &settings.profile).map_err(|error| match error {
+            ChainError::ProfileNotFound { profile } => LoginIoError::ProfileNotFound {
+                profile,
+                config_file: config.path.clone(),
+            },
+            ChainError::NoCredentials { profile, chain } if chain.len() <= 1 => {
+                LoginIoError::NoLoginSession {
+                    profile,
+                    config_file: config.path.clone(),
+                }
+            }
+            error => LoginIoError::ProfileChain {
+                error: Box::new(error),
+                config_file: config.path.clone(),
+                credentials_file: credentials_file.clone(),
+            },
+        })?;
+    if planned.roles.is_empty() {
+        return match &planned.base {
+            Source::LoginSession { .. } => Ok(Planned::Login(Box::new(
+                LoginProfileContext::from_parts(options, &settings, &env, &config)?,
+            ))),
+            Source::Sso { profile } => {
+                let ctx = crate::sso::SsoContext::load(options)?;
+                match ctx.sso_profile(profile)? {
+                    Some(sso) => Ok(Planned::Sso(Box::new((ctx, sso)))),
+                    None => Err(LoginIoError::NoLoginSession {
+                        profile: profile.clone(),
+                        config_file: config.path.clone(),
+                    }),
+                }
+            }
+            other => Err(LoginIoError::NotServed {
+                profile: planned.profile.clone(),
+                style: match other {
+                    Source::StaticKeys { file, .. } => format!("an access key from the {file}"),
+                    Source::CredentialProcess { .. } => "credential_process".to_string(),
+                    _ => "environment credentials".to_string(),
+                },
+            }),
+        };
+    }
+    Ok(Planned::Roles(Box::new(ChainContext {
+        plan: planned,
+        config_file: config.path.clone(),
+        credentials_file,
+        role_cache: CacheStore::new(role_cache_dir(options, &env)?),
+        options: options.clone(),
+        settings,
+        env,
+        config,
+        now: OffsetDateTime::now_utc(),
+        warnings: Mutex::new(Vec::new()),
+    })))
+}
+
+type StepFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<StepCredentials, LoginIoError>> + Send + 'a>>;
+
+#[derive(Debug)]
+struct StepCredentials {
+    credentials: Credentials,
+    assumed_role_arn: Option<String>,
+    from_cache: bool,
+}
+
+impl ChainContext {
+    /// The region AssumeRole is sent to: `--region` / `AWS_REGION`, then the profile's `region`.
+    pub fn region(&self) -> Option<String> {
+        self.settings
+            .region
+            .as_ref()
+            .map(|(r, _)| r.clone())
+            .or_else(|| {
+                self.config.file.profile(&self.plan.profile).and_then(|v| {
+                    v.get("region")
+                        .filter(|r| !r.is_empty())
+                        .map(str::to_string)
+                })
+            })
+    }
+
+    pub fn sts_endpoint(&self) -> Result<StsEndpoint, LoginIoError> {
+        sts_endpoint(
+            &self.env,
+            &self.config.file,
+            &self.plan.profile,
+            self.region().as_deref(),
+        )
+    }
+
+    fn http(&self) -> HttpSettings {
+        let view = self
+            .config
+            .file
+            .profile(&self.plan.profile)
+            .unwrap_or_default();
+        let ca_bundle = self
+            .settings
+            .ca_bundle
+            .as_ref()
+            .map(|(p, _)| p.clone())
+            .or_else(|| {
+                view.get("ca_bundle")
+                    .filter(|p| !p.is_empty())
+                    .map(|p| expand_path(p, &self.env))
+            });
+        HttpSettings {
+            policy: self.options.http.clone(),
+            ca_bundle,
+            proxy: self.settings.proxy.clone(),
+        }
+    }
+
+    /// The arguments of role step `index` (cache key and request).
+    pub fn role_args(&self, index: usize) -> AssumeRoleArgs {
+        AssumeRoleArgs::for_step(&self.plan.roles[index], self.now)
+    }
+
+    /// The cache file of role step `index`.
+    pub fn role_cache_path(&self, index: usize) -> PathBuf {
+        self.role_cache
+            .path_of(&self.role_args(index).cache_file_name())
+    }
+
+    /// The cached credentials of role step `index`, if the file is there and readable. A file
+    /// AWS CLI is rewriting in place may read torn for a moment: that reads as no cache.
+    pub fn cached_role(&self, index: usize) -> Option<RoleCacheEntry> {
+        match self.role_cache.read(&self.role_cache_path(index)) {
+            Ok(CacheRead::Found(bytes)) => RoleCacheEntry::from_json(&bytes)
+                .map_err(|e| tracing::debug!(error = %e, "role cache file unusable; ignoring it"))
+                .ok(),
+            _ => None,
+        }
+    }
+
+    /// The last role's cached credentials when they are fresh enough to hand out unchanged.
+    pub(crate) fn fast_path(&self, force: bool) -> Option<ChainOutcome> {
+        if force {
+            return None;
+        }
+        let last = self.plan.roles.len() - 1;
+        let entry = self.cached_role(last)?;
+        if !entry.reusable(OffsetDateTime::now_utc()) {
+            return None;
+        }
+        tracing::debug!(profile = %self.plan.profile, expires = %entry.credentials.expiration_iso(), "cached role credentials are fresh");
+        Some(ChainOutcome {
+            credentials: entry.credentials,
+            assumed_role_arn: entry.assumed_role_arn,
+            from_cache: true,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Runs the whole chain (cached steps are reused).
+    pub(crate) async fn run(&self, force: bool) -> Result<ChainOutcome, LoginIoError> {
+        let last = self.plan.roles.len() - 1;
+        let step = self.role_step(last, force).await?;
+        let warnings =
+            std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+        Ok(ChainOutcome {
+            credentials: step.credentials,
+            assumed_role_arn: step.assumed_role_arn,
+            from_cache: step.from_cache,
+            warnings,
+        })
+    }
+
+    fn warn(&self, warning: String) {
+        tracing::warn!("{warning}");
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(warning);
+    }
+
+    /// Credentials that sign role step `index`'s call: the base, or the role before it.
+    async fn source_for(
+        &self,
+        index: usize,
+        force: bool,
+    ) -> Result<SigningCredentials, LoginIoError> {
+        if index > 0 {
+            let before = self.role_step(index - 1, force).await?;
+            return Ok(SigningCredentials::from(&before.credentials));
+        }
+        match &self.plan.base {
+            Source::LoginSession { profile, .. } => {
+                let options = ResolveOptions {
+                    profile: Some(profile.clone()),
+                    force_refresh: false,
+                    ..self.options.clone()
+                };
+                let mut settings = self.settings.clone();
+                settings.profile = profile.clone();
+                let context =
+                    LoginProfileContext::from_parts(&options, &settings, &self.env, &self.config)?;
+                let resolved = crate::resolve::resolve_login(&context, force).await?;
+                for warning in resolved.warnings() {
+                    self.warn(warning.clone());
+                }
+                Ok(SigningCredentials::from(resolved.credentials()))
+            }
+            Source::StaticKeys { keys, .. } => Ok(SigningCredentials::from(keys)),
+            Source::CredentialProcess { profile, command } => {
+                Ok(process::run(profile, command, &self.env).await?.keys)
+            }
+            Source::Environment { profile } => environment_keys(profile, &self.env),
+            Source::Sso { profile } => {
+                let options = ResolveOptions {
+                    profile: Some(profile.clone()),
+                    force_refresh: false,
+                    ..self.options.clone()
+                };
+                let ctx = crate::sso::SsoContext::load(&options)?;
+                let Some(sso) = ctx.sso_profile(profile)? else {
+                    return Err(LoginIoError::config(format!(
+                        "Profile '{profile}' has no complete IAM Identity Center settings."
+                    )));
+                };
+                let resolved = crate::sso::resolve_sso_profile(&ctx, &sso, false).await?;
+                for warning in resolved.warnings {
+                    self.warn(warning);
+                }
+                Ok(SigningCredentials::from(&resolved.credentials))
+            }
+            other => Err(LoginIoError::config(format!(
+                "The source of profile '{}' is not supported by this build of aws-login.",
+                other.profile()
+            ))),
+        }
+    }
+
+    /// Role step `index`: its cache while fresh, else AssumeRole under the step's lock.
+    fn role_step(&self, index: usize, force: bool) -> StepFuture<'_> {
+        Box::pin(async move {
+            let step = &self.plan.roles[index];
+            let args = self.role_args(index);
+            let path = self.role_cache_path(index);
+            let is_last = index == self.plan.roles.len() - 1;
+            // Only the role asked for is forced; the ones under it keep their caches.
+            let force_this = force && is_last;
+            if !force_this {
+                if let Some(entry) = self.cached_role(index) {
+                    if entry.reusable(OffsetDateTime::now_utc()) {
+                        return Ok(StepCredentials {
+                            credentials: entry.credentials,
+                            assumed_role_arn: entry.assumed_role_arn,
+                            from_cache: true,
+                        });
+                    }
+                }
+            }
+            let lock = match self.role_cache.lock(&path, self.options.lock_timeout).await {
+                Ok(lock) => lock,
+                Err(LockError::TimedOut { path, waited }) => {
+                    return Err(LoginIoError::LockBusy {
+                        profile: step.profile.clone(),
+                        path,
+                        waited_secs: waited.as_secs(),
+                    })
+                }
+                Err(e) => {
+                    return Err(LoginIoError::CacheWrite {
+                        path: e.path().to_path_buf(),
+                        detail: e.to_string(),
+                    })
+                }
+            };
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                self.role_cache.sweep_stale_temps(name);
+            }
+            // Another process may have assumed the role while we waited.
+            if !force_this {
+                if let Some(entry) = self.cached_role(index) {
+                    if entry.reusable(OffsetDateTime::now_utc()) {
+                        tracing::debug!(profile = %step.profile, "another process assumed the role; using its result");
+                        return Ok(StepCredentials {
+                            credentials: entry.credentials,
+                            assumed_role_arn: entry.assumed_role_arn,
+                            from_cache: true,
+                        });
+                    }
+                }
+            }
+            let endpoint = self.sts_endpoint()?;
+            let http = self.http();
+            let mut source = self.source_for(index, false).await?;
+            let token_code = match &args.serial_number {
+                Some(serial) => Some(self.ask_mfa(&step.profile, serial, &step.role_arn).await?),
+                None => None,
+            };
+            tracing::debug!(profile = %step.profile, role = %step.role_arn, url = %endpoint.url, "assuming role");
+            let mut retried = false;
+            let outcome = loop {
+                match assume_role(&http, &endpoint, &source, &args, token_code.as_deref()).await {
+                    Ok(outcome) => break outcome,
+                    // Source credentials that STS calls expired although they looked valid:
+                    // fetch fresh ones once (not with an MFA code, which is spent).
+                    Err(crate::sources::sts::AssumeRoleCallError::Sts(
+                        login_core::StsError::ExpiredToken { .. },
+                    )) if !retried && token_code.is_none() => {
+                        retried = true;
+                        tracing::debug!("source credentials expired at STS; fetching fresh ones");
+                        source = self.source_for(index, true).await?;
+                    }
+                    Err(e) => {
+                        return Err(LoginIoError::AssumeRole {
+                            profile: step.profile.clone(),
+                            role_arn: step.role_arn.clone(),
+                            host: endpoint.host(),
+                            failure: Box::new(failure_of(e)?),
+                        })
+                    }
+                }
+            };
+            if let Err(e) = self
+                .role_cache
+                .write_atomic(&path, outcome.cache_json.as_bytes())
+            {
+                self.warn(
+                    LoginIoError::CacheWrite {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    }
+                    .to_string(),
+                );
+            }
+            drop(lock);
+            Ok(StepCredentials {
+                credentials: outcome.role.credentials,
+                assumed_role_arn: Some(outcome.role.assumed_role_arn),
+                from_cache: false,
+            })
+        })
+    }
+
+    async fn ask_mfa(
+        &self,
+        profile: &str,
+        serial: &str,
+        role_arn: &str,
+    ) -> Result<String, LoginIoError> {
+        let serial_owned = serial.to_string();
+        let asked = tokio::task::spawn_blocking(move || prompt_code(&serial_owned))
+            .await
+            .map_err(|e| LoginIoError::config(format!("The MFA prompt failed: {e}.")))?;
+        asked.map_err(|e| match e {
+            MfaPromptError::NoTerminal(detail) => LoginIoError::MfaUnavailable {
+                profile: profile.to_string(),
+                serial: serial.to_string(),
+                role_arn: role_arn.to_string(),
+                detail,
+            },
+            MfaPromptError::Empty => LoginIoError::MfaUnavailable {
+                profile: profile.to_string(),
+                serial: serial.to_string(),
+                role_arn: role_arn.to_string(),
+                detail: "no code was entered".into(),
+            },
+        })
+    }
+}
+
+/// One role step as the caches show it now (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleStepStatus {
+    pub profile: String,
+    pub role_arn: String,
+    pub mfa_serial: Option<String>,
+    pub cache_file: PathBuf,
+    /// Expiration of the cached role credentials, when a readable cache file exists.
+    pub cached_until: Option<OffsetDateTime>,
+    /// True while the cached credentials have more than 15 minutes left.
+    pub reusable: bool,
+    pub assumed_role_arn: Option<String>,
+}
+
+/// A role profile's chain as the caches show it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleProfileStatus {
+    pub profile: String,
+    /// From the profile asked for down to the base.
+    pub profiles: Vec<String>,
+    /// From the base outwards.
+    pub roles: Vec<RoleStepStatus>,
+    /// The base, described (`login profile 'signin' (arn:…)`).
+    pub base: String,
+    /// The base's login session, when the base is a login profile.
+    pub base_session: Option<crate::session::SessionStatus>,
+}
+
+impl RoleProfileStatus {
+    /// True when the next use can deliver credentials without a new browser login.
+    pub fn usable(&self) -> bool {
+        self.roles.last().is_some_and(|r| r.reusable)
+            || self.base_session.as_ref().is_none_or(|s| s.health.usable())
+    }
+}
+
+/// What `status` shows for one profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileStatus {
+    Login(Box<crate::session::SessionStatus>),
+    Role(Box<RoleProfileStatus>),
+}
+
+/// The selected profile's status, whatever kind it is; nothing is fetched or refreshed.
+pub fn profile_status(options: &ResolveOptions) -> Result<ProfileStatus, LoginIoError> {
+    match load(options)? {
+        // SSO profiles: `status` lists SSO sessions on its own; here they answer as before.
+        Planned::Login(_) | Planned::Sso(_) => Ok(ProfileStatus::Login(Box::new(
+            crate::session::session_status(options)?,
+        ))),
+        Planned::Roles(chain) => {
+            let now = OffsetDateTime::now_utc();
+            let roles = (0..chain.plan.roles.len())
+                .map(|i| {
+                    let step = &chain.plan.roles[i];
+                    let cached = chain.cached_role(i);
+                    RoleStepStatus {
+                        profile: step.profile.clone(),
+                        role_arn: step.role_arn.clone(),
+                        mfa_serial: step.mfa_serial.clone(),
+                        cache_file: chain.role_cache_path(i),
+                        cached_until: cached.as_ref().map(|c| c.credentials.expiration),
+                        reusable: cached.as_ref().is_some_and(|c| c.reusable(now)),
+                        assumed_role_arn: cached.and_then(|c| c.assumed_role_arn),
+                    }
+                })
+                .collect();
+            let base_session = match &chain.plan.base {
+                Source::LoginSession { profile, .. } => {
+                    Some(crate::session::session_status(&ResolveOptions {
+                        profile: Some(profile.clone()),
+                        ..options.clone()
+                    })?)
+                }
+                _ => None,
+            };
+            Ok(ProfileStatus::Role(Box::new(RoleProfileStatus {
+                profile: chain.plan.profile.clone(),
+                profiles: chain
+                    .plan
+                    .profiles()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                roles,
+                base: chain.plan.base.describe(),
+                base_session,
+            })))
+        }
+    }
+}
