@@ -62,6 +62,21 @@ pub const TARGETS: &[(&str, &str, usize)] = &[
         "signin-mock /v1/token: fuzzed JSON body + DPoP",
         4096,
     ),
+    (
+        "chain_plan",
+        "role chains from config + credentials files; always ends",
+        8192,
+    ),
+    (
+        "sts_response",
+        "STS AssumeRole XML + role cache files; cache → read back",
+        8192,
+    ),
+    (
+        "sso_cache",
+        "SSO token/registration/role caches and OIDC/portal responses",
+        8192,
+    ),
 ];
 
 /// `cargo xtask fuzz [TARGET] [--seconds N]`
@@ -73,6 +88,9 @@ pub struct Args {
     /// Seconds per target
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub seconds: u64,
+    /// Run the targets as last built, without `cargo fuzz build` (while the sources change)
+    #[arg(long)]
+    pub no_build: bool,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
@@ -93,12 +111,14 @@ pub fn run(args: Args) -> Result<(), String> {
     let target_dir = std::env::var_os("AWS_LOGIN_FUZZ_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| util::target_dir().join("fuzz"));
-    util::run(
-        Command::new("nice")
-            .args(["-n", "19", "cargo", "+nightly", "fuzz", "build", "-O"])
-            .current_dir(&fuzz_dir)
-            .env("CARGO_TARGET_DIR", &target_dir),
-    )?;
+    if !args.no_build {
+        util::run(
+            Command::new("nice")
+                .args(["-n", "19", "cargo", "+nightly", "fuzz", "build", "-O"])
+                .current_dir(&fuzz_dir)
+                .env("CARGO_TARGET_DIR", &target_dir),
+        )?;
+    }
 
     let mut summaries = Vec::new();
     for (name, what, max_len) in selected {
@@ -112,6 +132,7 @@ pub fn run(args: Args) -> Result<(), String> {
             &corpus,
             seconds,
             *max_len,
+            args.no_build,
         )?);
     }
     eprintln!();
@@ -169,12 +190,35 @@ fn run_target(
     corpus: &Path,
     seconds: u64,
     max_len: usize,
+    no_build: bool,
 ) -> Result<Summary, String> {
     let mut command = Command::new("nice");
+    command.args(["-n", "19"]);
+    if no_build {
+        // What `cargo fuzz run` would start, without rebuilding first.
+        let binary = target_dir
+            .join("x86_64-unknown-linux-gnu")
+            .join("release")
+            .join(name);
+        if !binary.exists() {
+            return Err(format!(
+                "{} is not built; run without --no-build",
+                binary.display()
+            ));
+        }
+        let artifacts = fuzz_dir.join("artifacts").join(name);
+        std::fs::create_dir_all(&artifacts).map_err(|e| format!("{}: {e}", artifacts.display()))?;
+        command
+            .arg(binary)
+            .arg(corpus)
+            .arg(format!("-artifact_prefix={}/", artifacts.display()));
+    } else {
+        command
+            .args(["cargo", "+nightly", "fuzz", "run", "-O", name])
+            .arg(corpus)
+            .arg("--");
+    }
     command
-        .args(["-n", "19", "cargo", "+nightly", "fuzz", "run", "-O", name])
-        .arg(corpus)
-        .arg("--")
         .arg(format!("-max_total_time={seconds}"))
         .arg(format!("-max_len={max_len}"))
         .args(["-timeout=60", "-rss_limit_mb=2048", "-print_final_stats=1"])
@@ -471,6 +515,57 @@ fn seeds(target: &str) -> Result<Vec<Vec<u8>>, String> {
                     .unwrap_or_default()
                     .as_bytes();
                 seeds.push(joined(&[body, b"\x02", dpop]));
+            }
+        }
+        "chain_plan" => {
+            for case in json("chain.json")?["cases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let s = |f: &str| case[f].as_str().unwrap_or_default().as_bytes().to_vec();
+                seeds.push(joined(&[&s("config"), &s("credentials"), &s("profile")]));
+            }
+        }
+        "sts_response" => {
+            let sts = json("sts.json")?;
+            for case in sts["responses"].as_array().into_iter().flatten() {
+                let status = case["status"].as_u64().unwrap_or(200).to_string();
+                let headers: String = case["headers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|pair| {
+                        Some(format!("{}: {}\n", pair[0].as_str()?, pair[1].as_str()?))
+                    })
+                    .collect();
+                let body = case["body"].as_str().unwrap_or_default();
+                seeds.push(joined(&[
+                    status.as_bytes(),
+                    headers.as_bytes(),
+                    body.as_bytes(),
+                ]));
+            }
+            for file in strs(&sts, "cacheFiles", "json") {
+                seeds.push(joined(&[b"200", b"", file.as_bytes()]));
+            }
+        }
+        "sso_cache" => {
+            let sso = json("sso.json")?;
+            for list in ["tokenFiles", "invalidTokenFiles"] {
+                for text in strs(&sso, list, "text") {
+                    seeds.push(joined(&[b"200", b"", text.as_bytes()]));
+                }
+            }
+            if let Some(text) = sso["roleCacheFile"]["text"].as_str() {
+                seeds.push(joined(&[b"200", b"", text.as_bytes()]));
+            }
+            for body in strs(&sso, "applyRefresh", "responseBody") {
+                seeds.push(joined(&[
+                    b"200",
+                    b"Content-Type: application/json\n",
+                    body.as_bytes(),
+                ]));
             }
         }
         other => return Err(format!("no seeds for {other}")),
