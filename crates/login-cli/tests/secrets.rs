@@ -1,13 +1,14 @@
 //! Secrets never leak: every command of the real `aws-login`, with `--debug`, through a
 //! same-device login (the redirect-following stand-in browser, no Chromium needed), a remote
 //! login, a fresh read, a refresh, `credential-process` (including its automatic login), status,
-//! configure, logout, and every error path the faults suite knows — and once with
+//! configure, `exec` (credential server and `--env`), logout, and every error path the faults
+//! suite knows — and once with
 //! `AWS_LOGIN_LOG=trace`, which turns on every crate's logging (reqwest, hyper, rustls) — while
 //! a recording relay between aws-login and signin-mock captures every byte of the traffic.
 //!
 //! The secrets are taken from that traffic and the cache files (secret access keys, session
 //! tokens, refresh tokens, authorization codes, code verifiers, the DPoP key's PEM and each of
-//! its base64 lines), and each one is looked for in every stdout and stderr: zero hits. The one
+//! its base64 lines, `exec`'s credential-server token), and each one is looked for in every stdout and stderr: zero hits. The one
 //! exception is what the user asked for: the stdout of `export-credentials` and
 //! `credential-process` carries the secret key and session token of the credentials it prints,
 //! so in exactly those streams those two values are allowed (every other secret still is not).
@@ -348,6 +349,29 @@ fn no_command_prints_or_logs_a_secret() {
     );
     expect("configure", c, 0);
 
+    // A child process with the credentials: through the credential server, and as variables
+    // (the child prints its own view of the server; aws-login itself logs with --debug).
+    let token_file = h.sandbox.dir.path().join("exec-token");
+    let child = format!(
+        "printf %s \"$AWS_CONTAINER_AUTHORIZATION_TOKEN\" > '{}'",
+        token_file.display()
+    );
+    let c = h.run(
+        "exec",
+        &["exec", "--profile", "dev", "--", "sh", "-c", &child],
+    );
+    expect("exec", c, 0);
+    // The credential server's bearer token is a secret of its own.
+    let exec_token = std::fs::read_to_string(&token_file).unwrap();
+    assert!(exec_token.len() >= 16, "exec gave the child a token");
+    h.cache_snapshots
+        .push(format!("\"execToken\":\"{exec_token}\""));
+    let c = h.run(
+        "exec --env",
+        &["exec", "--profile", "dev", "--env", "--", "true"],
+    );
+    expect("exec --env", c, 0);
+
     // Every error path of a refresh.
     let plans: [(&str, FaultPlan, i32); 5] = [
         (
@@ -476,6 +500,7 @@ fn no_command_prints_or_logs_a_secret() {
         "code",
         "codeVerifier",
         "pasted",
+        "execToken",
     ] {
         for value in json_values(&sources, field) {
             secrets.push((field, value));
@@ -503,6 +528,7 @@ fn no_command_prints_or_logs_a_secret() {
         "codeVerifier",
         "code",
         "dpopKey",
+        "execToken",
     ] {
         assert!(
             secrets.iter().any(|(f, _)| *f == field),
