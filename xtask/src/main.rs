@@ -5,15 +5,20 @@
 //!   mixed CLI + Python + Node refresh stampede.
 //! - `cargo xtask bench` — speed and memory against the real peers, in one run.
 //! - `cargo xtask setup` — installs what the suites need (Debian packages, venvs, npm peers).
+//! - `cargo xtask fuzz [TARGET] [--seconds N]` — coverage-guided fuzzing of every outside input
+//!   (nightly + cargo-fuzz; not part of `test`).
+//! - `cargo xtask soak [--rounds N]` — SIGKILL soak of refreshes and logins, and disk-full runs.
 //!
 //! It never touches the user's real `~/.aws`: every suite and the demo use throw-away directories.
 
 mod bench;
 mod demo;
+mod fuzz;
 mod mixed;
 mod node;
 mod peers;
 mod py;
+mod soak;
 mod util;
 
 use std::process::ExitCode;
@@ -41,6 +46,10 @@ enum Task {
     Bench(bench::Args),
     /// Install Debian packages, Python venvs and npm peers the suites use
     Setup,
+    /// Coverage-guided fuzzing of every outside input (nightly + cargo-fuzz), one target at a time
+    Fuzz(fuzz::Args),
+    /// SIGKILL soak of refreshes and logins, and disk-full runs, checking the cache and config
+    Soak(soak::Args),
 }
 
 impl Task {
@@ -50,6 +59,8 @@ impl Task {
             Task::Test(_) => "test",
             Task::Bench(_) => "bench",
             Task::Setup => "setup",
+            Task::Fuzz(_) => "fuzz",
+            Task::Soak(_) => "soak",
         }
     }
 
@@ -59,6 +70,8 @@ impl Task {
             Task::Test(args) => test(args),
             Task::Bench(args) => bench::run(args),
             Task::Setup => peers::setup().map(|_| ()),
+            Task::Fuzz(args) => fuzz::run(args),
+            Task::Soak(args) => soak::run(args),
         }
     }
 }
@@ -188,7 +201,7 @@ mod tests {
 
     #[test]
     fn every_subcommand_answers_help_without_running() {
-        for task in ["demo", "test", "bench", "setup"] {
+        for task in ["demo", "test", "bench", "setup", "fuzz", "soak"] {
             let err = parse(&[task, "--help"]).expect_err("--help stops parsing");
             assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{task}");
         }
@@ -222,6 +235,10 @@ mod tests {
             &["setup", "--yes"],
             &["bench", "--runs", "0"],
             &["bench", "--runs", "many"],
+            &["fuzz", "no_such_target"],
+            &["fuzz", "--seconds", "0"],
+            &["soak", "--rounds", "0"],
+            &["soak", "--rounds", "lots"],
             &["frobnicate"],
             &[],
         ] {
@@ -275,5 +292,17 @@ mod tests {
         };
         assert_eq!((d.headless(), d.identity.as_str()), (Some(false), "alice"));
         assert!(matches!(parse(&["setup"]).unwrap().task, Task::Setup));
+        let Task::Fuzz(f) = parse(&["fuzz", "config", "--seconds", "30"]).unwrap().task else {
+            panic!("fuzz")
+        };
+        assert_eq!((f.target.as_deref(), f.seconds), (Some("config"), 30));
+        let Task::Fuzz(f) = parse(&["fuzz"]).unwrap().task else {
+            panic!("fuzz")
+        };
+        assert_eq!((f.target, f.seconds), (None, 60));
+        let Task::Soak(s) = parse(&["soak"]).unwrap().task else {
+            panic!("soak")
+        };
+        assert_eq!(s.rounds, 500);
     }
 }

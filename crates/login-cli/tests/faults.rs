@@ -45,6 +45,12 @@ impl Run {
 
 fn run(command: &mut Command) -> Run {
     let out = command.output().expect("aws-login runs");
+    // Shown with --nocapture: what the user sees, for the README's faults table.
+    eprintln!(
+        "exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

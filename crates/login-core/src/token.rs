@@ -444,9 +444,25 @@ fn normalize_code(raw: &str) -> String {
     raw.rsplit('#').next().unwrap_or(raw).trim().to_owned()
 }
 
-/// A short, printable excerpt of a body for error messages.
+/// Field names whose values never reach a message. A token response cut short (a dropped
+/// connection, a proxy) is not JSON but still holds the new secrets in its first bytes.
+const SECRET_FIELDS: [&str; 5] = [
+    "secretaccesskey",
+    "sessiontoken",
+    "refreshtoken",
+    "idtoken",
+    "identitytoken",
+];
+
+/// A short, printable excerpt of a body for error messages, ending before the first secret
+/// field name (compared case-insensitively).
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
+    let lower = text.to_ascii_lowercase();
+    let text = match SECRET_FIELDS.iter().filter_map(|f| lower.find(f)).min() {
+        Some(at) => format!("{}…", &text[..at]),
+        None => text.into_owned(),
+    };
     let cleaned: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -462,6 +478,30 @@ fn excerpt(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 200 whose body was cut short was quoted in the error message (the faults suite shows
+    /// the mock's truncated body quoted up to `"accessKeyId":"ASIA`); cut a little later, the
+    /// quote held the new secret access key. The `token_response` fuzz target checks the same.
+    #[test]
+    fn a_truncated_success_never_quotes_its_secrets() {
+        for body in [
+            r#"{"accessToken":{"accessKeyId":"ASIAEXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","sessionTo"#,
+            r#"{"refreshToken":"ASOR-very-secret-refresh-token-value","accessToken":{"#,
+            r#"{"accessToken":{"accessKeyId":"A","SessionToken":"FwoGZXIvYXdzEXAMPLE"#,
+        ] {
+            let error = parse_token_response(&resp(200, body)).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, TokenError::NotJson { .. }), "{error:?}");
+            for secret in ["wJalrXUtnFEMI", "ASOR-very-secret", "FwoGZXIvYXdz"] {
+                assert!(!message.contains(secret), "{message}");
+            }
+        }
+        // A page that holds no token fields is still quoted, to show what answered.
+        let message = parse_token_response(&resp(200, "<html>captive portal</html>"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("captive portal"), "{message}");
+    }
 
     fn key() -> DpopKey {
         DpopKey::from_scalar_bytes(&[7u8; 32]).unwrap()
