@@ -358,7 +358,7 @@ fn ctrl_c_while_waiting_cancels_and_changes_nothing() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(4), "{seen}{rest}");
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
     assert!(
         rest.contains("Login cancelled; nothing was changed."),
         "{rest}"

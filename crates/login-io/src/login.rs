@@ -513,7 +513,10 @@ pub async fn authorize(
                     // case the rest of it follows.
                     _ = quiet, if retry_bad_codes && !held.is_empty() && !held_reported => {
                         held_reported = true;
-                        if let Err(FlowError::RemoteCode(reason)) = flow.on_remote_code(&held.joined(0)) {
+                        // Held lines that are no code together: what is wrong with the newest
+                        // one is what the person just pasted.
+                        let newest = held.joined(held.len() - 1);
+                        if let Err(FlowError::RemoteCode(reason)) = flow.on_remote_code(&newest) {
                             observer.on_event(LoginEvent::RemoteCodeRejected { reason: &reason });
                         }
                         continue;
@@ -532,7 +535,11 @@ pub async fn authorize(
                         Err(other) => return Err(LoginError::Flow(other)),
                     }
                 };
-                if line.trim().is_empty() && !held.is_empty() {
+                if line.trim().is_empty() && held.is_empty() {
+                    // A bare Enter before anything was pasted.
+                    continue;
+                }
+                if line.trim().is_empty() {
                     // Enter after part of a code: that part is the whole answer.
                     let answer = held.joined(0);
                     held.clear();
@@ -555,7 +562,8 @@ pub async fn authorize(
                 held_reported = false;
                 // The longest run of held lines that is a whole code wins (a false start
                 // followed by a fresh paste still works).
-                let mut first_error = None;
+                // What is wrong with the newest line on its own is what the person just pasted.
+                let mut newest_error = None;
                 let mut found = None;
                 for skip in 0..held.len() {
                     match flow.on_remote_code(&held.joined(skip)) {
@@ -563,9 +571,7 @@ pub async fn authorize(
                             found = Some(exchange);
                             break;
                         }
-                        Err(e) => {
-                            first_error.get_or_insert(e);
-                        }
+                        Err(e) => newest_error = Some(e),
                     }
                 }
                 if let Some(exchange) = found {
@@ -593,7 +599,7 @@ pub async fn authorize(
                     continue;
                 }
                 held.clear();
-                match first_error {
+                match newest_error {
                     Some(FlowError::RemoteCode(RemoteCodeError::Empty)) if retry_bad_codes => {
                         continue
                     }

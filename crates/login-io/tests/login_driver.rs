@@ -159,6 +159,9 @@ async fn remote_login_retries_bad_pastes_when_asked_and_redeems_the_right_one() 
             &format!("  {code}  "),
         ] {
             codes_tx.send(paste.to_string()).await.unwrap();
+            // Separate attempts, not one paste wrapped over lines: a part waits a second for
+            // its next line before its problem is shown.
+            tokio::time::sleep(Duration::from_millis(1300)).await;
         }
     });
     let method = LoginMethod::Remote {
