@@ -75,16 +75,7 @@ pub fn test(_peers: &Peers) -> Result<(), String> {
                 &[OTHER_PYTHON_PYTEST, sdist_arg],
                 sdist_build_env(),
             )?;
-            // KNOWN GAP: a wheel pip builds from the sdist lacks the start-up hook (maturin
-            // resolves `tool.maturin.include` against a python-source path that the sdist's
-            // rewritten pyproject.toml does not have), so its tests are left out here until the
-            // sdist carries the two files; `aws_login.install()` works there.
-            if let Err(e) = pytest(
-                &python,
-                &crate_dir,
-                &binaries,
-                &["tests/common", "--ignore=tests/common/test_startup_hook.py"],
-            ) {
+            if let Err(e) = pytest(&python, &crate_dir, &binaries, &["tests/common"]) {
                 failures.push(format!("py-sdist: {e}"));
             }
         }
@@ -157,7 +148,7 @@ fn type_check(python: &Path, crate_dir: &Path) -> Result<(), String> {
             "--ignore-missing-imports",
         ])
         .arg(crate_dir.join("python/aws_login"))
-        .arg(crate_dir.join("python/_aws_login_hook.py"))
+        .arg(crate_dir.join("_aws_login_hook.py"))
         .current_dir(work_dir()))?;
     run(&mut mypy("uses_api.py"))?;
     let misuse = mypy("misuses_api.py")
