@@ -148,7 +148,7 @@ fn type_check(python: &Path, crate_dir: &Path) -> Result<(), String> {
             "--ignore-missing-imports",
         ])
         .arg(crate_dir.join("python/aws_login"))
-        .arg(crate_dir.join("python/_aws_login_hook.py"))
+        .arg(crate_dir.join("_aws_login_hook.py"))
         .current_dir(work_dir()))?;
     run(&mut mypy("uses_api.py"))?;
     let misuse = mypy("misuses_api.py")
