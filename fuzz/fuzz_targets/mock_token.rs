@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_login_fuzz::{background_runtime, body_of, exchange, fields, status_of, text};
+use aws_login_fuzz::{
+    background_runtime, body_of, exchange_framed as exchange, fields, status_of, text,
+};
 use libfuzzer_sys::fuzz_target;
 use login_core::{
     parse_token_response, CodeVerifier, DpopKey, Endpoint, HttpResponse, LoginFlow, LoginMode,

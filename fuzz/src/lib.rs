@@ -26,15 +26,29 @@ pub fn text(bytes: &[u8]) -> String {
 
 /// Sends `request` over a new connection to `addr`, half-closes, and reads the whole answer
 /// (the servers under test close the connection after one response). Returns `None` when the
-/// server closed without a byte, which is a legitimate answer to garbage.
+/// server closed without a byte, which is a legitimate answer to garbage. The half-close lets
+/// incomplete requests end at once; hyper answers a half-closed connection by closing it, even
+/// with a response on the way, so complete requests go through [`exchange_framed`].
 pub fn exchange(addr: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
+    send(addr, request, true)
+}
+
+/// [`exchange`] for a complete request with `Connection: close`: no half-close, the server
+/// ends the connection after its answer.
+pub fn exchange_framed(addr: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
+    send(addr, request, false)
+}
+
+fn send(addr: SocketAddr, request: &[u8], half_close: bool) -> Option<Vec<u8>> {
     let mut stream = TcpStream::connect(addr).expect("the server under test stopped listening");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .expect("set_read_timeout");
     // A server may answer and close before reading everything (431, 405): a reset then is fine.
     let _ = stream.write_all(request);
-    let _ = stream.shutdown(Shutdown::Write);
+    if half_close {
+        let _ = stream.shutdown(Shutdown::Write);
+    }
     let mut answer = Vec::new();
     match stream.read_to_end(&mut answer) {
         Ok(_) => {}

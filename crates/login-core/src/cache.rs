@@ -249,10 +249,10 @@ impl CacheEntry {
                 (None, None) => (None, IdTokenField::IdToken),
             };
         for known in TOP_ORDER {
-            map.remove(known);
+            map.shift_remove(known);
         }
         if id_token_field == IdTokenField::IdentityToken {
-            map.remove("identityToken");
+            map.shift_remove("identityToken");
         }
         Ok(Self {
             access_token: access,
@@ -452,7 +452,9 @@ fn parse_access_token(
         "accountId",
         "expiresAt",
     ] {
-        a.remove(key);
+        // `shift_remove`: a plain `remove` swaps the last key into the hole and reorders the
+        // unknown fields kept for the rewrite.
+        a.shift_remove(key);
     }
     match (access_key_id, secret, session, expires_at) {
         (Some(id), Some(secret), Some(session), Some(expires_at)) => Ok(AccessToken {
@@ -497,6 +499,22 @@ impl RefreshPlan {
 
 #[cfg(test)]
 mod tests {
+    /// Found by the `cache_entry` fuzz target: unknown fields inside `accessToken` came back in
+    /// another order after the known ones were taken out, so writing the file twice gave two
+    /// different files.
+    #[test]
+    fn unknown_access_token_fields_keep_their_order_on_rewrite() {
+        let file = br#"{"accessToken": {"accessKeyId": "ASIA1", "secretAccessKey": "s", "sessionToken": "t", "expiresAt": "2025-12-05T11:02:00Z", "futureField": {"kept": true}, "zeta": 1, "accountId": "111122223333"}, "clientId": "arn:aws:signin:::devtools/same-device", "refreshToken": "r", "dpopKey": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIMmdHGd4t1rh6pWvb2LjWv1XOdZO9QnjdWTPlKzjZ0vCoAoGCCqGSM49\nAwEHoUQDQgAEYP7UuiVanTHJYet0xjVtaMBJuJI7Yfps5mliLmDyn7Z5A/4QCLi8\nmaQa6elWKLxk8vLGDC1+n0V3o8KU1EYimQ==\n-----END EC PRIVATE KEY-----\n", "other": 2}"#;
+        let entry = super::CacheEntry::from_json(file).unwrap();
+        let once = entry.to_json();
+        let twice = super::CacheEntry::from_json(once.as_bytes())
+            .unwrap()
+            .to_json();
+        assert_eq!(once, twice);
+        let future = once.find("futureField").unwrap();
+        assert!(future < once.find("zeta").unwrap(), "{once}");
+    }
+
     use super::*;
     use time::macros::datetime;
 

@@ -465,8 +465,12 @@ impl ConfigFile {
             let value_at = (first.start + prop.value_start).min(first.content_end);
             let mut out = String::with_capacity(text.len() + value.len() + 1);
             out.push_str(&text[..value_at]);
-            // `key =` with nothing after it: add the space AWS CLI writes.
-            if value_at == first.content_end && !text[..value_at].ends_with(char::is_whitespace) {
+            // `key =` with nothing after it: add the space AWS CLI writes (not for an empty
+            // value, or setting it twice would add the space the second time only).
+            if value_at == first.content_end
+                && !value.is_empty()
+                && !text[..value_at].ends_with(char::is_whitespace)
+            {
                 out.push(' ');
             }
             out.push_str(value);
@@ -530,6 +534,32 @@ fn split_lines(text: &str) -> Vec<Line> {
 
 #[cfg(test)]
 mod tests {
+    /// Found by the `config` fuzz target: setting a key to an empty value gave `key=`, and
+    /// setting it to the same empty value again gave `key= `.
+    #[test]
+    fn setting_the_same_empty_value_twice_changes_nothing() {
+        let id = SectionId::profile("default");
+        for text in [
+            "[default]\nregion=us-east-1\n",
+            "[default]\nregion =\n",
+            "[default]\nregion=\n",
+        ] {
+            let once = ConfigFile::parse(text).set(&id, "region", "").unwrap();
+            let twice = ConfigFile::parse(&once).set(&id, "region", "").unwrap();
+            assert_eq!(once, twice, "{text:?}");
+            assert_eq!(
+                ConfigFile::parse(&once)
+                    .profile("default")
+                    .unwrap()
+                    .get("region"),
+                Some("")
+            );
+        }
+        // A value after a bare `key =` still gets AWS CLI's space.
+        let set = ConfigFile::parse("[default]\nregion =\n").set(&id, "region", "eu-west-1");
+        assert_eq!(set.unwrap(), "[default]\nregion = eu-west-1\n");
+    }
+
     use super::*;
 
     const SAMPLE: &str = "# top comment\n[default]\nregion = us-east-1\n\n[profile dev]\n; note\nRegion=eu-west-1\ns3 =\n  max_concurrent_requests = 20\n  addressing_style = path\nlogin_session = arn:aws:iam::123456789012:user/alice\n\n[sso-session corp]\nsso_region = us-east-1\n\n[services local]\nsignin =\n  endpoint_url = http://127.0.0.1:9000\n\n[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n\n[profile withsvc]\nservices = local\n[plugins]\nfoo = bar\n";
