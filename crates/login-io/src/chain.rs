@@ -16,7 +16,7 @@ use login_core::{
 };
 use time::OffsetDateTime;
 
-use crate::cache_store::{CacheRead, CacheStore, LockError};
+use crate::cache_store::{CacheStore, LockError, SettledRead};
 use crate::error::LoginIoError;
 use crate::http::HttpSettings;
 use crate::mfa::{prompt_code, MfaPromptError};
@@ -241,10 +241,11 @@ impl ChainContext {
     }
 
     /// The cached credentials of role step `index`, if the file is there and readable. A file
-    /// AWS CLI is rewriting in place may read torn for a moment: that reads as no cache.
+    /// AWS CLI is rewriting in place is re-read while it looks torn; one that stays so reads as
+    /// no cache.
     pub fn cached_role(&self, index: usize) -> Option<RoleCacheEntry> {
-        match self.role_cache.read(&self.role_cache_path(index)) {
-            Ok(CacheRead::Found(bytes)) => RoleCacheEntry::from_json(&bytes)
+        match self.role_cache.read_settled(&self.role_cache_path(index)) {
+            Ok(SettledRead::Whole(bytes)) => RoleCacheEntry::from_json(&bytes)
                 .map_err(|e| tracing::debug!(error = %e, "role cache file unusable; ignoring it"))
                 .ok(),
             _ => None,

@@ -22,7 +22,7 @@ use login_core::sso::{
 use login_core::{Credentials, HttpRequest, HttpResponse, Partition};
 use time::OffsetDateTime;
 
-use crate::cache_store::{CacheRead, CacheStore, LockError};
+use crate::cache_store::{CacheStore, LockError, SettledRead};
 use crate::error::{ErrorKind, LoginIoError};
 use crate::http::{HttpError, HttpSettings, SigninHttp};
 use crate::paths::expand_path;
@@ -237,9 +237,21 @@ pub fn read_token(
 ) -> Result<SsoToken, LoginIoError> {
     let path = ctx.token_path(target);
     let login = target.login_command(profile);
-    let bytes = match ctx.token_store.read(&path) {
-        Ok(CacheRead::Found(bytes)) => bytes,
-        Ok(CacheRead::Missing) => {
+    // A peer rewriting the file in place may leave it torn for a moment: re-read it first.
+    let bytes = match ctx.token_store.read_settled(&path) {
+        Ok(SettledRead::Whole(bytes)) => bytes,
+        Ok(SettledRead::Torn(torn)) => {
+            return Err(sso_error(
+                ErrorKind::CacheCorrupt,
+                format!(
+                    "The IAM Identity Center token for {} cannot be used: {} ({}). The file was left as it is. Run `{login}` to sign in again.",
+                    target.describe(),
+                    torn.describe(),
+                    path.display()
+                ),
+            ))
+        }
+        Ok(SettledRead::Missing) => {
             return Err(sso_error(
                 ErrorKind::CacheMissing,
                 format!(
@@ -406,8 +418,8 @@ pub struct SsoCredentials {
 }
 
 fn read_role_cache(store: &CacheStore, path: &Path) -> Option<Credentials> {
-    match store.read(path) {
-        Ok(CacheRead::Found(bytes)) => RoleCredentialsCache::from_json(&bytes).ok(),
+    match store.read_settled(path) {
+        Ok(SettledRead::Whole(bytes)) => RoleCredentialsCache::from_json(&bytes).ok(),
         _ => None,
     }
 }
