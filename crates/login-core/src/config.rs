@@ -477,11 +477,13 @@ impl ConfigFile {
             out.push_str(&text[last.content_end..]);
             return Ok(out);
         }
-        // Insert after the last key (or the header).
-        let anchor = section
-            .properties
-            .last()
-            .map_or(section.header_line, |p| p.last_line);
+        // Insert after the last key. In a section without keys, insert after its last line
+        // that is neither blank nor a comment: an unreadable indented line right after the
+        // header would otherwise become the new key's continuation.
+        let anchor = match section.properties.last() {
+            Some(last) => last.last_line,
+            None => self.last_significant_line(section),
+        };
         let indent = section.properties.last().map_or(String::new(), |p| {
             let l = self.lines[p.line];
             let content = &text[l.start..l.content_end];
@@ -497,6 +499,25 @@ impl ConfigFile {
         out.push_str(eol);
         out.push_str(&text[at.end..]);
         Ok(out)
+    }
+
+    /// The last line of `section` that is not blank and not a comment (its header if none).
+    fn last_significant_line(&self, section: &Section) -> usize {
+        let end = self
+            .sections
+            .iter()
+            .map(|s| s.header_line)
+            .filter(|&line| line > section.header_line)
+            .min()
+            .unwrap_or(self.lines.len());
+        (section.header_line + 1..end)
+            .rev()
+            .find(|&idx| {
+                let line = self.lines[idx];
+                let trimmed = self.text[line.start..line.content_end].trim();
+                !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';'))
+            })
+            .unwrap_or(section.header_line)
     }
 
     /// `\r\n` if the file's first line ends that way, else `\n`.
@@ -558,6 +579,39 @@ mod tests {
         // A value after a bare `key =` still gets AWS CLI's space.
         let set = ConfigFile::parse("[default]\nregion =\n").set(&id, "region", "eu-west-1");
         assert_eq!(set.unwrap(), "[default]\nregion = eu-west-1\n");
+    }
+
+    /// Found by the `config` fuzz target: a line that starts with whitespace (a lone `\r`)
+    /// right after the header is ignored on reading, but a key inserted after the header
+    /// made it that key's continuation, so the key no longer read back.
+    #[test]
+    fn a_key_added_to_a_section_without_keys_never_absorbs_an_unreadable_line() {
+        let id = SectionId::profile("default");
+        for text in [
+            "[default]i\n\re-nrof]i us-son\r\n",
+            "[default]\n  stray\n\n# about the next one\n[profile next]\nregion = x\n",
+            "[default]\n\t\tstray\n",
+        ] {
+            let out = ConfigFile::parse(text)
+                .set(&id, "login_session", "arn:x")
+                .unwrap();
+            let parsed = ConfigFile::parse(&out);
+            assert_eq!(
+                parsed.profile("default").unwrap().get("login_session"),
+                Some("arn:x"),
+                "{text:?} -> {out:?}"
+            );
+            let again = parsed.set(&id, "login_session", "arn:x").unwrap();
+            assert_eq!(again, out, "{text:?}");
+        }
+        // Without such a line the key still goes right under the header.
+        let out = ConfigFile::parse("[default]\n\n# next\n[profile b]\n")
+            .set(&id, "region", "us-east-1")
+            .unwrap();
+        assert_eq!(
+            out,
+            "[default]\nregion = us-east-1\n\n# next\n[profile b]\n"
+        );
     }
 
     use super::*;
