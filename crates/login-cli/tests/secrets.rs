@@ -1,17 +1,20 @@
 //! Secrets never leak: every command of the real `aws-login`, with `--debug`, through a
 //! same-device login (the redirect-following stand-in browser, no Chromium needed), a remote
 //! login, a fresh read, a refresh, `credential-process` (including its automatic login), status,
-//! configure, `exec` (credential server and `--env`), logout, and every error path the faults
-//! suite knows — and once with
+//! configure, `exec` (credential server and `--env`), `serve`, IAM Identity Center (`sso login`
+//! both flows, a token refresh, role credentials, an automatic sign-in, no access, status,
+//! `sso logout`), logout, and every error path the faults suite knows — and once with
 //! `AWS_LOGIN_LOG=trace`, which turns on every crate's logging (reqwest, hyper, rustls) — while
 //! a recording relay between aws-login and signin-mock captures every byte of the traffic.
 //!
 //! The secrets are taken from that traffic and the cache files (secret access keys, session
 //! tokens, refresh tokens, authorization codes, code verifiers, the DPoP key's PEM and each of
-//! its base64 lines, `exec`'s credential-server token), and each one is looked for in every stdout and stderr: zero hits. The one
-//! exception is what the user asked for: the stdout of `export-credentials` and
-//! `credential-process` carries the secret key and session token of the credentials it prints,
-//! so in exactly those streams those two values are allowed (every other secret still is not).
+//! its base64 lines, the credential-server tokens of `exec` and `serve`, SSO access and refresh
+//! tokens, client secrets and device codes), and each one is looked for in every stdout and
+//! stderr: zero hits. The one exception is what the user asked for: the stdout of
+//! `export-credentials` and `credential-process` carries the secret key and session token of the
+//! credentials it prints, and `serve` prints its own token for the user to pass on, so in exactly
+//! those streams those values are allowed (every other secret still is not).
 
 #[path = "../../login-io/tests/support/mod.rs"]
 mod support;
@@ -108,6 +111,8 @@ struct Stream {
     stdout: String,
     stderr: String,
     prints_credentials: bool,
+    /// Further secrets this stream's stdout may hold because the user asked for them.
+    may_print: Vec<String>,
 }
 
 struct Harness {
@@ -124,6 +129,11 @@ impl Harness {
             .arg("--debug")
             .args(args)
             .env("AWS_ENDPOINT_URL_SIGNIN", &self.recorder.url)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.recorder.url)
+            .env("AWS_ENDPOINT_URL_SSO", &self.recorder.url)
+            .env_remove("SSH_CONNECTION")
+            .env_remove("SSH_CLIENT")
+            .env_remove("SSH_TTY")
             .env("AWS_LOGIN_HTTP_TIMEOUT", "0.5")
             .env("BROWSER", format!("node {FETCH_DRIVER} %s"))
             .env(
@@ -146,6 +156,7 @@ impl Harness {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             prints_credentials,
+            may_print: Vec::new(),
         });
         output.status.code().unwrap_or(-1)
     }
@@ -169,15 +180,85 @@ impl Harness {
         self.record(label, command.output().unwrap(), prints)
     }
 
+    /// The login, SSO and role caches as they are now.
     fn snapshot_caches(&mut self) {
-        let Ok(entries) = std::fs::read_dir(&self.sandbox.cache_dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                self.cache_snapshots.push(text);
+        let home = &self.sandbox.home;
+        for dir in [
+            self.sandbox.cache_dir.clone(),
+            home.join(".aws/sso/cache"),
+            home.join(".aws/cli/cache"),
+        ] {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                    self.cache_snapshots.push(text);
+                }
             }
         }
+    }
+
+    /// `serve`: waits for its two variables, fetches the credentials with its token and with a
+    /// wrong one, then stops it with SIGTERM. Returns the exit code.
+    fn serve(&mut self, label: &str, profile: &str) -> i32 {
+        let mut child = self
+            .command(&["serve", "--profile", profile])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut printed = String::new();
+        let (mut url, mut token) = (None, None);
+        while url.is_none() || token.is_none() {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "serve: {printed}");
+            printed.push_str(&line);
+            let line = line.trim();
+            if let Some(v) = line.strip_prefix("export AWS_CONTAINER_CREDENTIALS_FULL_URI=") {
+                url = Some(v.to_owned());
+            }
+            if let Some(v) = line.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN=") {
+                token = Some(v.to_owned());
+            }
+        }
+        let (url, token) = (url.unwrap(), token.unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let (served, refused) = runtime.block_on(async {
+            let fetch = |auth: String| client.get(&url).header("Authorization", auth).send();
+            let served = fetch(token.clone()).await.unwrap();
+            let refused = fetch("not-the-token".into()).await.unwrap();
+            (
+                (served.status().as_u16(), served.text().await.unwrap()),
+                refused.status().as_u16(),
+            )
+        });
+        assert_eq!(served.0, 200, "serve answers its token: {}", served.1);
+        assert_eq!(refused, 403, "serve refuses another token");
+        // What the server handed out is a secret of its own (the key is in a capitalised field).
+        self.cache_snapshots.push(
+            served
+                .1
+                .replace("\"SecretAccessKey\"", "\"secretAccessKey\""),
+        );
+        self.cache_snapshots
+            .push(format!("\"serveToken\":\"{token}\""));
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut output = child.wait_with_output().unwrap();
+        output.stdout =
+            format!("{printed}{}", String::from_utf8_lossy(&output.stdout)).into_bytes();
+        let code = self.record(label, output, false);
+        self.streams.last_mut().unwrap().may_print.push(token);
+        code
     }
 
     fn expire(&self) {
@@ -186,6 +267,25 @@ impl Harness {
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         json["accessToken"]["expiresAt"] = "2020-01-01T00:00:00Z".into();
         std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    }
+
+    /// Makes the SSO token due for a refresh and drops the role credentials cached from it, so
+    /// the next read refreshes the token and fetches role credentials again.
+    fn expire_sso(&self) {
+        let home = &self.sandbox.home;
+        let path = home
+            .join(".aws/sso/cache")
+            .join(login_core::sso::token_cache_file_name("my-sso"));
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        json["expiresAt"] = "2020-01-01T00:00:00Z".into();
+        std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+        for entry in std::fs::read_dir(home.join(".aws/cli/cache"))
+            .unwrap()
+            .flatten()
+        {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
     }
 
     fn cache_file(&self) -> std::path::PathBuf {
@@ -371,6 +471,58 @@ fn no_command_prints_or_logs_a_secret() {
         &["exec", "--profile", "dev", "--env", "--", "true"],
     );
     expect("exec --env", c, 0);
+    let c = h.serve("serve", "dev");
+    expect("serve", c, 0);
+
+    // IAM Identity Center: both sign-in flows, a token refresh, role credentials, an automatic
+    // sign-in, a role without access, status, and logout.
+    let mut config = std::fs::read_to_string(&h.sandbox.config_file).unwrap();
+    config.push_str(&format!(
+        "\n[profile sso-dev]\nsso_session = my-sso\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = us-east-1\n\n[profile sso-noaccess]\nsso_session = my-sso\nsso_account_id = 111122223333\nsso_role_name = Deploy\n\n[sso-session my-sso]\nsso_start_url = {}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n",
+        signin_mock::DEFAULT_SSO_START_URL
+    ));
+    std::fs::write(&h.sandbox.config_file, config).unwrap();
+    h.sandbox.mock.set_sso_auto_approve(Some("alice")).unwrap();
+    let c = h.run("sso login", &["sso", "login", "--profile", "sso-dev"]);
+    expect("sso login", c, 0);
+    let c = h.run(
+        "sso login --use-device-code",
+        &["sso", "login", "--use-device-code", "--profile", "sso-dev"],
+    );
+    expect("sso login --use-device-code", c, 0);
+    let c = h.run(
+        "export-credentials (sso)",
+        &[
+            "export-credentials",
+            "--profile",
+            "sso-dev",
+            "--format",
+            "env",
+        ],
+    );
+    expect("export-credentials (sso)", c, 0);
+    h.expire_sso();
+    let c = h.run(
+        "export-credentials (sso token refresh)",
+        &["export-credentials", "--profile", "sso-dev"],
+    );
+    expect("export-credentials (sso token refresh)", c, 0);
+    let c = h.run(
+        "no access (sso)",
+        &["export-credentials", "--profile", "sso-noaccess"],
+    );
+    assert_ne!(c, 0, "no access (sso)");
+    let c = h.run("status (sso)", &["status", "--all"]);
+    expect("status (sso)", c, 0);
+    let c = h.run("sso logout", &["sso", "logout"]);
+    expect("sso logout", c, 0);
+    let c = h.run(
+        "credential-process (sso automatic sign-in)",
+        &["credential-process", "--profile", "sso-dev"],
+    );
+    expect("credential-process (sso automatic sign-in)", c, 0);
+    let c = h.run("sso logout (last)", &["sso", "logout"]);
+    expect("sso logout (last)", c, 0);
 
     // Every error path of a refresh.
     let plans: [(&str, FaultPlan, i32); 5] = [
@@ -501,6 +653,10 @@ fn no_command_prints_or_logs_a_secret() {
         "codeVerifier",
         "pasted",
         "execToken",
+        "serveToken",
+        "accessToken",
+        "clientSecret",
+        "deviceCode",
     ] {
         for value in json_values(&sources, field) {
             secrets.push((field, value));
@@ -529,6 +685,10 @@ fn no_command_prints_or_logs_a_secret() {
         "code",
         "dpopKey",
         "execToken",
+        "serveToken",
+        "accessToken",
+        "clientSecret",
+        "deviceCode",
     ] {
         assert!(
             secrets.iter().any(|(f, _)| *f == field),
@@ -560,8 +720,9 @@ fn no_command_prints_or_logs_a_secret() {
             if stream.stderr.contains(secret.as_str()) {
                 hits.push(format!("{}: stderr holds a {field}", stream.label));
             }
-            let allowed = matches!(*field, "secretAccessKey" | "sessionToken")
-                && printed.iter().any(|p| p == secret);
+            let allowed = (matches!(*field, "secretAccessKey" | "sessionToken")
+                && printed.iter().any(|p| p == secret))
+                || stream.may_print.contains(secret);
             if !allowed && stream.stdout.contains(secret.as_str()) {
                 hits.push(format!("{}: stdout holds a {field}", stream.label));
             }
