@@ -77,6 +77,11 @@ pub const TARGETS: &[(&str, &str, usize)] = &[
         "SSO token/registration/role caches and OIDC/portal responses",
         8192,
     ),
+    (
+        "credential_server",
+        "raw bytes into the exec/serve credential server over TCP",
+        8192,
+    ),
 ];
 
 /// `cargo xtask fuzz [TARGET] [--seconds N]`
@@ -454,6 +459,29 @@ fn seeds(target: &str) -> Result<Vec<Vec<u8>>, String> {
             seeds.push(post_request("/oauth/callback", &[], "code=x&state=y"));
             seeds.push(
                 b"GET http://127.0.0.1:4242/oauth/callback?code=a&state=b HTTP/1.0\n\n".to_vec(),
+            );
+        }
+        "credential_server" => {
+            // `@TOKEN@` is the server's authorization token (the target fills it in).
+            let get = |path: &str, host: &str, auth: &str| {
+                format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n").into_bytes()
+            };
+            let token = "Authorization: @TOKEN@\r\n";
+            seeds.push(get("/credentials", "127.0.0.1:8080", token));
+            seeds.push(get("/credentials", "localhost", token));
+            seeds.push(get("/credentials", "[::1]:9", token));
+            seeds.push(get("/credentials", "evil.example", token));
+            seeds.push(get("/credentials", "127.0.0.1", "Authorization: wrong\r\n"));
+            seeds.push(get("/credentials", "127.0.0.1", ""));
+            seeds.push(get("/other", "127.0.0.1", token));
+            seeds.push(get("/credentials?x=1", "127.0.0.1", token));
+            seeds.push(
+                b"POST /credentials HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: @TOKEN@\r\nContent-Length: 2\r\n\r\n{}"
+                    .to_vec(),
+            );
+            seeds.push(
+                b"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: @TOKEN@\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                    .to_vec(),
             );
         }
         "mock_http" => {
