@@ -170,6 +170,12 @@ impl Harness {
         self.record(label, output, prints)
     }
 
+    /// [`Harness::run`], asserting its exit code.
+    fn run_expecting(&mut self, label: &str, args: &[&str], wanted: i32) {
+        let code = self.run(label, args);
+        assert_eq!(code, wanted, "{label}: exit code");
+    }
+
     fn run_with(&mut self, label: &str, args: &[&str], env: &[(&str, &str)]) -> i32 {
         let mut command = self.command(args);
         command.envs(env.iter().copied());
@@ -388,55 +394,49 @@ fn no_command_prints_or_logs_a_secret() {
         streams: Vec::new(),
         cache_snapshots: Vec::new(),
     };
-    let expect = |label: &str, code: i32, wanted: i32| {
-        assert_eq!(code, wanted, "{label}: exit code");
-    };
 
     // Logins.
-    let c = h.run("login (same device)", &["login", "--profile", "dev"]);
-    expect("login (same device)", c, 0);
+    h.run_expecting("login (same device)", &["login", "--profile", "dev"], 0);
     let c = h.remote_login("login --remote", "dev", false);
-    expect("login --remote", c, 0);
+    assert_eq!(c, 0, "login --remote: exit code");
     let c = h.remote_login("login --remote, code of another login", "dev", true);
     assert_ne!(c, 0, "a code of another login is refused");
 
     // Reads, refreshes and the other commands.
     for format in ["process", "env", "powershell", "fish", "windows-cmd"] {
-        let c = h.run(
+        h.run_expecting(
             "export-credentials",
             &["export-credentials", "--profile", "dev", "--format", format],
+            0,
         );
-        expect("export-credentials", c, 0);
     }
     h.expire();
-    let c = h.run(
+    h.run_expecting(
         "export-credentials (refresh)",
         &["export-credentials", "--profile", "dev"],
+        0,
     );
-    expect("export-credentials (refresh)", c, 0);
-    let c = h.run(
+    h.run_expecting(
         "credential-process",
         &["credential-process", "--profile", "dev"],
+        0,
     );
-    expect("credential-process", c, 0);
     h.expire();
-    let c = h.run(
+    h.run_expecting(
         "credential-process (refresh)",
         &["credential-process", "--profile", "dev"],
+        0,
     );
-    expect("credential-process (refresh)", c, 0);
     h.expire();
     let c = h.run_with(
         "export-credentials (refresh, AWS_LOGIN_LOG=trace)",
         &["export-credentials", "--profile", "dev"],
         &[("AWS_LOGIN_LOG", "trace")],
     );
-    expect("trace refresh", c, 0);
-    let c = h.run("status", &["status", "--profile", "dev"]);
-    expect("status", c, 0);
-    let c = h.run("status --all", &["status", "--all"]);
-    expect("status --all", c, 0);
-    let c = h.run(
+    assert_eq!(c, 0, "trace refresh: exit code");
+    h.run_expecting("status", &["status", "--profile", "dev"], 0);
+    h.run_expecting("status --all", &["status", "--all"], 0);
+    h.run_expecting(
         "configure process-profile",
         &[
             "configure",
@@ -446,8 +446,8 @@ fn no_command_prints_or_logs_a_secret() {
             "--login-profile",
             "dev",
         ],
+        0,
     );
-    expect("configure", c, 0);
 
     // A child process with the credentials: through the credential server, and as variables
     // (the child prints its own view of the server; aws-login itself logs with --debug).
@@ -456,23 +456,23 @@ fn no_command_prints_or_logs_a_secret() {
         "printf %s \"$AWS_CONTAINER_AUTHORIZATION_TOKEN\" > '{}'",
         token_file.display()
     );
-    let c = h.run(
+    h.run_expecting(
         "exec",
         &["exec", "--profile", "dev", "--", "sh", "-c", &child],
+        0,
     );
-    expect("exec", c, 0);
     // The credential server's bearer token is a secret of its own.
     let exec_token = std::fs::read_to_string(&token_file).unwrap();
     assert!(exec_token.len() >= 16, "exec gave the child a token");
     h.cache_snapshots
         .push(format!("\"execToken\":\"{exec_token}\""));
-    let c = h.run(
+    h.run_expecting(
         "exec --env",
         &["exec", "--profile", "dev", "--env", "--", "true"],
+        0,
     );
-    expect("exec --env", c, 0);
     let c = h.serve("serve", "dev");
-    expect("serve", c, 0);
+    assert_eq!(c, 0, "serve: exit code");
 
     // IAM Identity Center: both sign-in flows, a token refresh, role credentials, an automatic
     // sign-in, a role without access, status, and logout.
@@ -483,14 +483,13 @@ fn no_command_prints_or_logs_a_secret() {
     ));
     std::fs::write(&h.sandbox.config_file, config).unwrap();
     h.sandbox.mock.set_sso_auto_approve(Some("alice")).unwrap();
-    let c = h.run("sso login", &["sso", "login", "--profile", "sso-dev"]);
-    expect("sso login", c, 0);
-    let c = h.run(
+    h.run_expecting("sso login", &["sso", "login", "--profile", "sso-dev"], 0);
+    h.run_expecting(
         "sso login --use-device-code",
         &["sso", "login", "--use-device-code", "--profile", "sso-dev"],
+        0,
     );
-    expect("sso login --use-device-code", c, 0);
-    let c = h.run(
+    h.run_expecting(
         "export-credentials (sso)",
         &[
             "export-credentials",
@@ -499,30 +498,27 @@ fn no_command_prints_or_logs_a_secret() {
             "--format",
             "env",
         ],
+        0,
     );
-    expect("export-credentials (sso)", c, 0);
     h.expire_sso();
-    let c = h.run(
+    h.run_expecting(
         "export-credentials (sso token refresh)",
         &["export-credentials", "--profile", "sso-dev"],
+        0,
     );
-    expect("export-credentials (sso token refresh)", c, 0);
     let c = h.run(
         "no access (sso)",
         &["export-credentials", "--profile", "sso-noaccess"],
     );
     assert_ne!(c, 0, "no access (sso)");
-    let c = h.run("status (sso)", &["status", "--all"]);
-    expect("status (sso)", c, 0);
-    let c = h.run("sso logout", &["sso", "logout"]);
-    expect("sso logout", c, 0);
-    let c = h.run(
+    h.run_expecting("status (sso)", &["status", "--all"], 0);
+    h.run_expecting("sso logout", &["sso", "logout"], 0);
+    h.run_expecting(
         "credential-process (sso automatic sign-in)",
         &["credential-process", "--profile", "sso-dev"],
+        0,
     );
-    expect("credential-process (sso automatic sign-in)", c, 0);
-    let c = h.run("sso logout (last)", &["sso", "logout"]);
-    expect("sso logout (last)", c, 0);
+    h.run_expecting("sso logout (last)", &["sso", "logout"], 0);
 
     // Every error path of a refresh.
     let plans: [(&str, FaultPlan, i32); 5] = [
@@ -572,42 +568,39 @@ fn no_command_prints_or_logs_a_secret() {
     for (label, plan, code) in plans {
         h.expire();
         h.faults(plan);
-        let c = h.run(label, &["export-credentials", "--profile", "dev"]);
-        expect(label, c, code);
+        h.run_expecting(label, &["export-credentials", "--profile", "dev"], code);
         h.sandbox.mock.clear_faults();
     }
     h.expire();
     h.sandbox.mock.set_can_create_token("alice", false).unwrap();
-    let c = h.run(
+    h.run_expecting(
         "missing permission",
         &["export-credentials", "--profile", "dev"],
+        5,
     );
-    expect("missing permission", c, 5);
     h.sandbox.mock.set_can_create_token("alice", true).unwrap();
     h.sandbox.mock.set_password_changed("alice").unwrap();
-    let c = h.run(
+    h.run_expecting(
         "password changed",
         &["export-credentials", "--profile", "dev"],
+        4,
     );
-    expect("password changed", c, 4);
     let c = h.run("password changed (status)", &["status", "--profile", "dev"]);
     assert!(c == 0 || c == 4, "status: {c}");
     // A new login after the change, then the session revoked.
-    let c = h.run("login again", &["login", "--profile", "dev", "--yes"]);
-    expect("login again", c, 0);
+    h.run_expecting("login again", &["login", "--profile", "dev", "--yes"], 0);
     h.expire();
     h.sandbox.mock.expire_sessions();
-    let c = h.run(
+    h.run_expecting(
         "session revoked",
         &["export-credentials", "--profile", "dev"],
+        4,
     );
-    expect("session revoked", c, 4);
 
     // Cache files that are torn or wrong, still full of secrets.
     let full = std::fs::read(h.cache_file()).unwrap();
     std::fs::write(h.cache_file(), &full[..full.len() * 2 / 3]).unwrap();
-    let c = h.run("torn cache", &["export-credentials", "--profile", "dev"]);
-    expect("torn cache", c, 4);
+    h.run_expecting("torn cache", &["export-credentials", "--profile", "dev"], 4);
     let c = h.run("torn cache (status)", &["status", "--profile", "dev"]);
     assert!(c == 0 || c == 4, "status: {c}");
     let mut json: serde_json::Value = serde_json::from_slice(&full).unwrap();
@@ -615,30 +608,27 @@ fn no_command_prints_or_logs_a_secret() {
         serde_json::Value::String(format!("{}garbage", json["dpopKey"].as_str().unwrap()));
     json["refreshToken"] = serde_json::json!(12345);
     std::fs::write(h.cache_file(), serde_json::to_string(&json).unwrap()).unwrap();
-    let c = h.run(
+    h.run_expecting(
         "wrong cache field",
         &["export-credentials", "--profile", "dev"],
+        4,
     );
-    expect("wrong cache field", c, 4);
 
     // Logged out: credential-process signs in by itself; then logout both ways.
     std::fs::remove_file(h.cache_file()).unwrap();
-    let c = h.run(
+    h.run_expecting(
         "credential-process (automatic login)",
         &["credential-process", "--profile", "dev"],
+        0,
     );
-    expect("credential-process (automatic login)", c, 0);
-    let c = h.run("logout", &["logout", "--profile", "dev"]);
-    expect("logout", c, 0);
-    let c = h.run(
+    h.run_expecting("logout", &["logout", "--profile", "dev"], 0);
+    h.run_expecting(
         "export-credentials (logged out)",
         &["export-credentials", "--profile", "dev"],
+        4,
     );
-    expect("export-credentials (logged out)", c, 4);
-    let c = h.run("login (last)", &["login", "--profile", "dev", "--yes"]);
-    expect("login (last)", c, 0);
-    let c = h.run("logout --all", &["logout", "--all"]);
-    expect("logout --all", c, 0);
+    h.run_expecting("login (last)", &["login", "--profile", "dev", "--yes"], 0);
+    h.run_expecting("logout --all", &["logout", "--all"], 0);
 
     // The secrets: everything the service and the client exchanged, and every cache file seen.
     let traffic = h.recorder.text();
