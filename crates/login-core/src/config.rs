@@ -484,11 +484,18 @@ impl ConfigFile {
             Some(last) => last.last_line,
             None => self.last_significant_line(section),
         };
-        let indent = section.properties.last().map_or(String::new(), |p| {
-            let l = self.lines[p.line];
-            let content = &text[l.start..l.content_end];
-            content[..content.len() - content.trim_start().len()].to_owned()
-        });
+        // The last key's indentation; deeper if the next line that counts is indented further
+        // (an indented section header), which would otherwise read as the new value's
+        // continuation.
+        let mut indent = section
+            .properties
+            .last()
+            .map_or("", |p| self.indent_of(p.line));
+        if let Some(next) = (anchor + 1..self.lines.len()).find(|&idx| self.is_significant(idx)) {
+            if self.indent_of(next).len() > indent.len() {
+                indent = self.indent_of(next);
+            }
+        }
         let at = self.lines[anchor];
         let mut out = String::with_capacity(text.len() + key.len() + value.len() + 8);
         out.push_str(&text[..at.end]);
@@ -512,12 +519,22 @@ impl ConfigFile {
             .unwrap_or(self.lines.len());
         (section.header_line + 1..end)
             .rev()
-            .find(|&idx| {
-                let line = self.lines[idx];
-                let trimmed = self.text[line.start..line.content_end].trim();
-                !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';'))
-            })
+            .find(|&idx| self.is_significant(idx))
             .unwrap_or(section.header_line)
+    }
+
+    /// Neither blank nor a comment.
+    fn is_significant(&self, idx: usize) -> bool {
+        let line = self.lines[idx];
+        let trimmed = self.text[line.start..line.content_end].trim();
+        !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';'))
+    }
+
+    /// The whitespace a line starts with.
+    fn indent_of(&self, idx: usize) -> &str {
+        let line = self.lines[idx];
+        let content = &self.text[line.start..line.content_end];
+        &content[..content.len() - content.trim_start().len()]
     }
 
     /// `\r\n` if the file's first line ends that way, else `\n`.
@@ -591,6 +608,10 @@ mod tests {
             "[default]i\n\re-nrof]i us-son\r\n",
             "[default]\n  stray\n\n# about the next one\n[profile next]\nregion = x\n",
             "[default]\n\t\tstray\n",
+            // Found next: an indented header after the section would have become the value's
+            // continuation; the key takes the header's indentation instead.
+            "[default]\r\nregion\u{1}< us-east-1\r\n\n\r[profile dev]\r\noutput = json\r\n",
+            "[default]\n\n  [profile dev]\nregion = x\n",
         ] {
             let out = ConfigFile::parse(text)
                 .set(&id, "login_session", "arn:x")
@@ -603,6 +624,14 @@ mod tests {
             );
             let again = parsed.set(&id, "login_session", "arn:x").unwrap();
             assert_eq!(again, out, "{text:?}");
+            let before = ConfigFile::parse(text);
+            for name in before.profile_names().iter().filter(|n| *n != "default") {
+                let (old, new) = (before.profile(name).unwrap(), parsed.profile(name));
+                let new = new.unwrap_or_else(|| panic!("{name} lost: {out:?}"));
+                for key in old.keys() {
+                    assert_eq!(old.get(key), new.get(key), "{name}.{key}: {out:?}");
+                }
+            }
         }
         // Without such a line the key still goes right under the header.
         let out = ConfigFile::parse("[default]\n\n# next\n[profile b]\n")
