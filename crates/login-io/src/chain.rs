@@ -171,6 +171,27 @@ pub(crate) fn load(options: &ResolveOptions) -> Result<Planned, LoginIoError> {
     })))
 }
 
+/// The IAM Identity Center profile a profile's credentials come from: the profile itself, or
+/// the SSO profile at the base of its role chain (what a sign-in renews when that session has
+/// ended). `Ok(None)` when the chain has another base.
+pub fn sso_base(
+    options: &ResolveOptions,
+) -> Result<Option<(crate::sso::SsoContext, login_core::sso::SsoProfile)>, LoginIoError> {
+    let base_profile = match load(options)? {
+        Planned::Sso(sso) => return Ok(Some(*sso)),
+        Planned::Login(_) => return Ok(None),
+        Planned::Roles(chain) => match &chain.plan.base {
+            Source::Sso { profile } => profile.clone(),
+            _ => return Ok(None),
+        },
+    };
+    let ctx = crate::sso::SsoContext::load(&ResolveOptions {
+        profile: Some(base_profile.clone()),
+        ..options.clone()
+    })?;
+    Ok(ctx.sso_profile(&base_profile)?.map(|p| (ctx, p)))
+}
+
 type StepFuture<'a> =
     Pin<Box<dyn Future<Output = Result<StepCredentials, LoginIoError>> + Send + 'a>>;
 

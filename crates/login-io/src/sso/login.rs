@@ -13,7 +13,7 @@ use login_core::HttpResponse;
 use time::OffsetDateTime;
 
 use crate::browser::{open_browser, BrowserEnvironment, BrowserError, LaunchCommand};
-use crate::cache_store::CacheRead;
+use crate::cache_store::{CacheLock, CacheRead, LockError};
 use crate::callback::{CallbackPage, CallbackServer, CallbackVerdict};
 use crate::error::{ErrorKind, LoginIoError};
 
@@ -126,6 +126,41 @@ async fn registration(
         })?;
     zeroize::Zeroize::zeroize(&mut json.into_bytes());
     Ok(registration)
+}
+
+/// Serialises interactive sign-ins to `target` across processes: `credential-process` and
+/// `exec --login` invocations that all find the session expired wait here for the first one's
+/// sign-in instead of each opening a browser tab. After getting it, re-read the token: the
+/// process before may have signed in already.
+pub async fn lock_pending_sso_login(
+    ctx: &SsoContext,
+    target: &SsoLoginTarget,
+    timeout: Duration,
+) -> Result<CacheLock, LoginIoError> {
+    // A marker of its own: the token file's lock is held only briefly while writing, and a
+    // refresh must not wait behind a browser sign-in.
+    let key = format!("aws-login pending sso login\0{}", target.token_key());
+    let marker = ctx
+        .token_store
+        .path_of(&login_core::sso::token_cache_file_name(&key));
+    ctx.token_store
+        .lock(&marker, timeout)
+        .await
+        .map_err(|e| match e {
+            LockError::TimedOut { waited, .. } => sso_error(
+                ErrorKind::CacheWrite,
+                format!(
+                    "Another aws-login process has been signing in to {} for {} s and has not finished. Finish or cancel that sign-in, then try again (or run `{}`).",
+                    target.describe(),
+                    waited.as_secs(),
+                    target.login_command(None)
+                ),
+            ),
+            LockError::Io { path, source } => LoginIoError::CacheWrite {
+                path,
+                detail: source.to_string(),
+            },
+        })
 }
 
 /// True when this process runs in an SSH session (a browser elsewhere cannot reach our
