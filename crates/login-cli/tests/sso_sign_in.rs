@@ -303,3 +303,118 @@ fn exec_login_on_a_role_over_sso_signs_in_to_the_base_session() {
         .map_or(0, |m| m.get("ok").copied().unwrap_or(0));
     assert_eq!(assumed, 1, "{stats:?}");
 }
+
+fn status(sandbox: &Sandbox, args: &[&str]) -> Output {
+    cli(sandbox).arg("status").args(args).output().unwrap()
+}
+
+/// No access token, refresh token, client secret, secret key or session token in `text`.
+fn assert_no_secrets(sandbox: &Sandbox, text: &str) {
+    let token: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(token_path(sandbox)).unwrap()).unwrap();
+    for key in ["accessToken", "refreshToken", "clientSecret"] {
+        let secret = token[key].as_str().unwrap();
+        assert!(!text.contains(secret), "{key} printed");
+    }
+    let cache = std::fs::read_dir(sandbox.home.join(".aws/cli/cache")).unwrap();
+    for path in cache
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+    {
+        let cached: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        for key in ["SecretAccessKey", "SessionToken"] {
+            let secret = cached["Credentials"][key].as_str().unwrap();
+            assert!(!text.contains(secret), "{key} printed");
+        }
+    }
+}
+
+#[test]
+fn status_of_an_sso_profile_shows_its_session_role_and_expiries_and_never_a_token() {
+    let sandbox = sandbox();
+    let out = status(&sandbox, &["--profile", "dev"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}{}", text(&out.stderr));
+    for line in [
+        "Profile dev (IAM Identity Center)\n",
+        "  sso session  my-sso\n",
+        "  account      111122223333\n",
+        "  role         ReadOnly\n",
+        "  credentials  no cached role credentials: the next use gets them with the token\n",
+        "  health       not signed in: run `aws-login sso login --sso-session my-sso`\n",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in:\n{stdout}");
+    }
+
+    device_login(&sandbox);
+    for profile in ["dev", "deploy"] {
+        let out = cli(&sandbox)
+            .args(["export-credentials", "--profile", profile])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let out = status(&sandbox, &["--profile", "dev"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("  credentials  role credentials cached until "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  token        expires ") && stdout.contains(", can refresh\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  health       active\n"), "{stdout}");
+    assert_no_secrets(&sandbox, &stdout);
+
+    let out = status(&sandbox, &["--profile", "dev", "--json"]);
+    assert!(out.status.success());
+    assert_no_secrets(&sandbox, &text(&out.stdout));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["ssoSession"], "my-sso", "{doc}");
+    assert_eq!(doc["accountId"], "111122223333", "{doc}");
+    assert_eq!(doc["roleName"], "ReadOnly", "{doc}");
+    assert_eq!(doc["roleCredentialsReusable"], true, "{doc}");
+    assert_eq!(doc["needsLogin"], false, "{doc}");
+    assert!(doc["tokenSecondsLeft"].as_i64().unwrap() > 900, "{doc}");
+
+    // A role on top: its chain, then the SSO profile at its base.
+    let out = status(&sandbox, &["--profile", "deploy"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("Profile deploy\n  assumes      arn:aws:iam::111122223333:role/Deploy\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nProfile dev (IAM Identity Center)\n"),
+        "{stdout}"
+    );
+    assert_no_secrets(&sandbox, &stdout);
+
+    // The token expired but can refresh: the next use refreshes it, no sign-in needed.
+    std::fs::remove_dir_all(sandbox.home.join(".aws/cli/cache")).unwrap();
+    set_token_expiry(&token_path(&sandbox), -60);
+    let out = status(&sandbox, &["--profile", "dev"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("  health       token expired: the next use refreshes it\n"),
+        "{stdout}"
+    );
+
+    // Logged out: only a sign-in helps, for the SSO profile and for the role on it.
+    let out = cli(&sandbox).args(["sso", "logout"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for profile in ["dev", "deploy"] {
+        let out = status(&sandbox, &["--profile", profile]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(4), "{profile}: {stdout}");
+        assert!(
+            stdout.contains("not signed in: run `aws-login sso login --sso-session my-sso`"),
+            "{stdout}"
+        );
+    }
+}
