@@ -5,11 +5,14 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use login_core::sso::TargetSelector;
 use login_io::settings::Environment;
 use login_io::sso::login::{
-    lock_pending_sso_login, over_ssh, sso_login, SsoLoginEvent, SsoLoginMethod, SsoLoginObserver,
+    lock_pending_sso_login, over_ssh, sso_login, SsoLoggedIn, SsoLoginEvent, SsoLoginMethod,
+    SsoLoginObserver,
 };
 use login_io::sso::logout::sso_logout;
+use login_io::sso::start_url::login_destination;
 use login_io::sso::SsoContext;
 
 use crate::exit::{CommandError, CommandResult, ExitCode, EXIT_CODES_HELP};
@@ -87,13 +90,16 @@ fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> CommandResult {
             open_browser: !args.no_browser,
         }
     };
-    let (target, profile) = match &args.sso_session {
-        Some(name) => (ctx.target_for_session(name)?, None),
-        None => {
-            let profile = ctx.profile.clone();
-            (ctx.target_for_profile(&profile)?, Some(profile))
-        }
+    let (selector, profile) = match &args.sso_session {
+        Some(name) => (TargetSelector::Session(name.clone()), None),
+        None => (
+            TargetSelector::Profile(ctx.profile.clone()),
+            Some(ctx.profile.clone()),
+        ),
     };
+    let runtime = runtime()?;
+    let destination = runtime.block_on(login_destination(&ctx, &selector))?;
+    let target = &destination.target;
     let uses_pkce =
         matches!(method, SsoLoginMethod::AuthCode { .. }) && target.session_name().is_some();
     if uses_pkce && over_ssh(&Environment::from_process()) {
@@ -109,10 +115,9 @@ fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> CommandResult {
     let mut observer = SsoConsole {
         console: &mut console,
     };
-    let runtime = runtime()?;
     let logged_in = runtime.block_on(sso_login(
         &ctx,
-        &target,
+        &destination,
         profile.as_deref(),
         method,
         args.timeout,
@@ -125,8 +130,19 @@ fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> CommandResult {
         "Successfully logged into Start URL: {}",
         logged_in.target.start_url()
     );
+    report_region(&mut stdout, &logged_in);
     let _ = stdout.flush();
     Ok(())
+}
+
+/// AWS CLI's line when a vanity start URL's portal named another region, and any warning.
+pub(crate) fn report_region(out: &mut impl Write, logged_in: &SsoLoggedIn) {
+    if let Some(region) = &logged_in.region_updated {
+        let _ = writeln!(out, "SSO region updated to {region}");
+    }
+    for warning in &logged_in.warnings {
+        eprintln!("aws-login: warning: {warning}");
+    }
 }
 
 fn logout(global: &GlobalArgs) -> CommandResult {
@@ -262,15 +278,21 @@ pub(crate) fn sign_in_sso_base(
     let mut observer = SsoConsole {
         console: &mut *console,
     };
-    runtime.block_on(sso_login(
+    let destination = runtime.block_on(login_destination(
         &ctx,
-        &sso.target,
+        &TargetSelector::Profile(sso.profile.clone()),
+    ))?;
+    let logged_in = runtime.block_on(sso_login(
+        &ctx,
+        &destination,
         Some(&sso.profile),
         method,
         timeout,
         &mut observer,
     ))?;
     console.stop_indicator();
+    // stdout may be credential-process's JSON: the region line goes to stderr here.
+    report_region(&mut std::io::stderr(), &logged_in);
     drop(lock);
     Ok(Some(
         runtime.block_on(login_io::resolve_credentials(options))?,

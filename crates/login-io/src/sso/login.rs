@@ -17,6 +17,7 @@ use crate::cache_store::{CacheLock, CacheRead, LockError};
 use crate::callback::{CallbackPage, CallbackServer, CallbackVerdict};
 use crate::error::{ErrorKind, LoginIoError};
 
+use super::start_url::{write_region, LoginDestination};
 use super::{lock_error, sso_error, SsoContext};
 
 /// How the person approves the sign-in.
@@ -72,6 +73,10 @@ pub struct SsoLoggedIn {
     pub token_path: PathBuf,
     pub expires_at: OffsetDateTime,
     pub refreshable: bool,
+    /// The `sso_region` written after the sign-in (a vanity start URL named another region).
+    pub region_updated: Option<String>,
+    /// What went wrong after the token was saved (writing `sso_region`).
+    pub warnings: Vec<String>,
 }
 
 fn flow_error(target: &SsoLoginTarget, profile: Option<&str>, e: SsoFlowError) -> LoginIoError {
@@ -171,18 +176,21 @@ pub fn over_ssh(env: &crate::settings::Environment) -> bool {
         .any(|v| env.non_empty(v).is_some())
 }
 
-/// Signs `target` in and saves the token. `profile` only shapes messages.
+/// Signs `destination` in and saves the token; then writes the region its vanity start URL
+/// named into `sso_region` when that differs. `profile` only shapes messages.
 pub async fn sso_login(
     ctx: &SsoContext,
-    target: &SsoLoginTarget,
+    destination: &LoginDestination,
     profile: Option<&str>,
     method: SsoLoginMethod,
     timeout: Duration,
     observer: &mut dyn SsoLoginObserver,
 ) -> Result<SsoLoggedIn, LoginIoError> {
+    let target = &destination.target;
     let params = SsoLoginParams {
         oidc_base: ctx.oidc_base(target.region(), profile),
         target: target.clone(),
+        issuer_url: destination.issuer_url.clone(),
     };
     // Legacy profiles have no refresh tokens and AWS CLI uses the device flow for them.
     let method = match (method, target) {
@@ -400,11 +408,26 @@ pub async fn sso_login(
             detail: e.to_string(),
         })?;
     zeroize::Zeroize::zeroize(&mut json.into_bytes());
+    drop(_lock);
+    // The token is saved whatever happens here: a config that cannot be written is a warning.
+    let mut warnings = Vec::new();
+    let region_updated = match &destination.region_update {
+        Some(update) => match write_region(ctx, update) {
+            Ok(()) => Some(update.region.clone()),
+            Err(e) => {
+                warnings.push(e.to_string());
+                None
+            }
+        },
+        None => None,
+    };
     Ok(SsoLoggedIn {
         target: target.clone(),
         token_path: path,
         expires_at: token.expires_at,
         refreshable: token.refresh_token.is_some(),
+        region_updated,
+        warnings,
     })
 }
 

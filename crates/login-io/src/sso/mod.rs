@@ -10,6 +10,7 @@
 
 pub mod login;
 pub mod logout;
+pub mod start_url;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
