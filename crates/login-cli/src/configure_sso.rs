@@ -10,11 +10,13 @@ use std::time::Duration;
 use clap::Args;
 use dialoguer::{theme::SimpleTheme, Input, Select};
 use login_core::sso::{
-    AccountInfo, SsoLoginTarget, SsoSessionConfig, SsoToken, TOKEN_REFRESH_WINDOW_SECONDS,
+    AccountInfo, SsoLoginTarget, SsoSessionConfig, SsoToken, TargetSelector,
+    TOKEN_REFRESH_WINDOW_SECONDS,
 };
 use login_core::{ConfigFile, SectionId};
 use login_io::login::write_config_file;
 use login_io::sso::login::{sso_login, SsoLoginMethod};
+use login_io::sso::start_url::{login_destination, resolve_start_url, LoginDestination};
 use login_io::sso::{list_accounts, list_roles, read_token, SsoContext};
 
 use crate::exit::{CommandError, CommandResult, ExitCode};
@@ -147,14 +149,16 @@ fn valid_scopes(raw: &str) -> bool {
 }
 
 /// The session part: an existing `[sso-session]`, or a new one (start URL, region, scopes), or
-/// the legacy format (no name). Returns the target and whether its section must be written.
+/// the legacy format (no name). Returns where to sign in and whether the section must be
+/// written. A vanity start URL is resolved first; when its portal names the region, the region
+/// prompt is skipped (on failure it is asked, as AWS CLI does).
 fn ask_session(
     ctx: &SsoContext,
     asker: &Asker,
     answers: &SessionAnswers,
     current_session: Option<&str>,
     allow_legacy: bool,
-) -> Result<(SsoLoginTarget, bool), CommandError> {
+) -> Result<(LoginDestination, bool), CommandError> {
     let prompt = if current_session.is_some() || !allow_legacy {
         "SSO session name"
     } else {
@@ -182,11 +186,12 @@ fn ask_session(
             !allow_legacy,
         )?
     };
-    if !name.is_empty() {
-        if let Ok(target) = ctx.target_for_session(&name) {
-            return Ok((target, false));
-        }
-    } else {
+    if !name.is_empty() && ctx.target_for_session(&name).is_ok() {
+        let selector = TargetSelector::Session(name.clone());
+        let destination = runtime()?.block_on(login_destination(ctx, &selector))?;
+        return Ok((destination, false));
+    }
+    if name.is_empty() {
         eprintln!("WARNING: Configuring using legacy format (e.g. without an SSO session).\nConsider re-running \"configure sso\" command and providing a session name.");
     }
     let start_url = asker.text(
@@ -196,20 +201,29 @@ fn ask_session(
         "--sso-start-url",
         true,
     )?;
-    if !start_url.starts_with("https://") || start_url.len() <= "https://".len() {
-        return Err(usage(format!(
-            "The sso_start_url must be an https URL: {start_url}"
-        )));
-    }
-    let region = asker.text(
-        "SSO region",
-        answers.sso_region.as_deref(),
-        None,
-        "--sso-region",
-        true,
-    )?;
+    // Checks the scheme (https only) before anything is asked or sent.
+    let resolved = runtime()?.block_on(resolve_start_url(ctx, &start_url))?;
+    let region = match resolved.as_ref().and_then(|r| r.region.clone()) {
+        Some(region) => region,
+        None => asker.text(
+            "SSO region",
+            answers.sso_region.as_deref(),
+            None,
+            "--sso-region",
+            true,
+        )?,
+    };
+    let issuer_url = resolved.map_or_else(|| start_url.clone(), |r| r.url);
+    let destination = |target: SsoLoginTarget| LoginDestination {
+        target,
+        issuer_url: issuer_url.clone(),
+        region_update: None,
+    };
     if name.is_empty() {
-        return Ok((SsoLoginTarget::Legacy { start_url, region }, true));
+        return Ok((
+            destination(SsoLoginTarget::Legacy { start_url, region }),
+            true,
+        ));
     }
     let scopes = asker.text(
         "SSO registration scopes",
@@ -225,12 +239,12 @@ fn ask_session(
     }
     let scopes = login_core::sso::profile::parse_scopes(&scopes);
     Ok((
-        SsoLoginTarget::Session(SsoSessionConfig {
+        destination(SsoLoginTarget::Session(SsoSessionConfig {
             name,
             start_url,
             region,
             scopes: Some(scopes),
-        }),
+        })),
         true,
     ))
 }
@@ -272,7 +286,8 @@ pub fn run_session(global: &GlobalArgs, args: &ConfigureSsoSessionArgs) -> Comma
     let asker = Asker {
         interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
     };
-    let (target, _) = ask_session(&ctx, &asker, &args.session, None, false)?;
+    let (destination, _) = ask_session(&ctx, &asker, &args.session, None, false)?;
+    let target = destination.target;
     write_edits(&ctx, &session_edits(&target))?;
     let name = target.session_name().unwrap_or_default();
     println!("\nCompleted configuring SSO session: {name}\nRun the following to login and refresh access token for this session:\n\naws-login sso login --sso-session {name}");
@@ -292,13 +307,14 @@ pub fn run(global: &GlobalArgs, args: &ConfigureSsoArgs) -> CommandResult {
     let current_session = current
         .as_ref()
         .and_then(|v| v.get("sso_session").map(str::to_owned));
-    let (target, new_session) = ask_session(
+    let (destination, new_session) = ask_session(
         &ctx,
         &asker,
         &args.session,
         current_session.as_deref(),
         true,
     )?;
+    let target = destination.target.clone();
 
     // Sign in: a new session always; an existing one reuses a token with > 15 min left.
     let runtime = runtime()?;
@@ -321,15 +337,16 @@ pub fn run(global: &GlobalArgs, args: &ConfigureSsoArgs) -> CommandResult {
             let mut observer = SsoConsole {
                 console: &mut console,
             };
-            runtime.block_on(sso_login(
+            let logged_in = runtime.block_on(sso_login(
                 &ctx,
-                &target,
+                &destination,
                 None,
                 method,
                 args.timeout,
                 &mut observer,
             ))?;
             console.stop_indicator();
+            crate::sso::report_region(&mut std::io::stdout(), &logged_in);
             read_token(&ctx, &target, None)?
         }
     };

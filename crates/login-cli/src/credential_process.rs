@@ -66,8 +66,23 @@ pub fn run(global: &GlobalArgs, args: &CredentialProcessArgs) -> CommandResult {
         Err(e) if e.kind().needs_login() && !args.no_login => e,
         Err(e) => return Err(e.into()),
     };
-    if let Some(done) = crate::sso::auto_login(&options, args.timeout, &reason) {
-        return done;
+    let mut console = if std::io::stderr().is_terminal() {
+        Console::new(Console::interactive())
+    } else {
+        Console::for_captured_stderr()
+    };
+    if let Some(resolved) = crate::sso::sign_in_sso_base(
+        &runtime()?,
+        &options,
+        args.timeout,
+        &reason,
+        &mut console,
+        true,
+    )? {
+        for warning in resolved.warnings() {
+            eprintln!("aws-login: warning: {warning}");
+        }
+        return print_process_json(resolved.credentials());
     }
     if reason.login_profile().is_none() {
         return Err(reason.into());

@@ -233,8 +233,22 @@ pub(crate) fn first_credentials(
     let resolved = match runtime.block_on(login_io::resolve_credentials(options)) {
         Ok(resolved) => resolved,
         Err(e) if e.kind().needs_login() && args.login => {
-            sign_in(runtime, options, &e)?;
-            runtime.block_on(login_io::resolve_credentials(options))?
+            let mut console = Console::new(Console::interactive());
+            let sso = crate::sso::sign_in_sso_base(
+                runtime,
+                options,
+                Duration::from_secs(600),
+                &e,
+                &mut console,
+                false,
+            )?;
+            match sso {
+                Some(resolved) => resolved,
+                None => {
+                    sign_in(runtime, options, &e)?;
+                    runtime.block_on(login_io::resolve_credentials(options))?
+                }
+            }
         }
         Err(e) if e.kind().needs_login() => {
             return Err(CommandError::new(
@@ -250,7 +264,8 @@ pub(crate) fn first_credentials(
     Ok(resolved)
 }
 
-/// The browser sign-in of `aws-login login`, with every message on stderr.
+/// The browser sign-in of `aws-login login`, with every message on stderr (IAM Identity Center
+/// profiles sign in through `sign_in_sso_base` instead).
 fn sign_in(
     runtime: &tokio::runtime::Runtime,
     options: &ResolveOptions,

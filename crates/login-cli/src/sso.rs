@@ -1,13 +1,18 @@
 //! `aws-login sso login` and `aws-login sso logout`: IAM Identity Center sign-in, as
 //! `aws sso login` / `aws sso logout` do it, through login-io.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use login_core::sso::TargetSelector;
 use login_io::settings::Environment;
-use login_io::sso::login::{over_ssh, sso_login, SsoLoginEvent, SsoLoginMethod, SsoLoginObserver};
+use login_io::sso::login::{
+    lock_pending_sso_login, over_ssh, sso_login, SsoLoggedIn, SsoLoginEvent, SsoLoginMethod,
+    SsoLoginObserver,
+};
 use login_io::sso::logout::sso_logout;
+use login_io::sso::start_url::login_destination;
 use login_io::sso::SsoContext;
 
 use crate::exit::{CommandError, CommandResult, ExitCode, EXIT_CODES_HELP};
@@ -85,13 +90,16 @@ fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> CommandResult {
             open_browser: !args.no_browser,
         }
     };
-    let (target, profile) = match &args.sso_session {
-        Some(name) => (ctx.target_for_session(name)?, None),
-        None => {
-            let profile = ctx.profile.clone();
-            (ctx.target_for_profile(&profile)?, Some(profile))
-        }
+    let (selector, profile) = match &args.sso_session {
+        Some(name) => (TargetSelector::Session(name.clone()), None),
+        None => (
+            TargetSelector::Profile(ctx.profile.clone()),
+            Some(ctx.profile.clone()),
+        ),
     };
+    let runtime = runtime()?;
+    let destination = runtime.block_on(login_destination(&ctx, &selector))?;
+    let target = &destination.target;
     let uses_pkce =
         matches!(method, SsoLoginMethod::AuthCode { .. }) && target.session_name().is_some();
     if uses_pkce && over_ssh(&Environment::from_process()) {
@@ -107,10 +115,9 @@ fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> CommandResult {
     let mut observer = SsoConsole {
         console: &mut console,
     };
-    let runtime = runtime()?;
     let logged_in = runtime.block_on(sso_login(
         &ctx,
-        &target,
+        &destination,
         profile.as_deref(),
         method,
         args.timeout,
@@ -123,8 +130,19 @@ fn login(global: &GlobalArgs, args: &SsoLoginArgs) -> CommandResult {
         "Successfully logged into Start URL: {}",
         logged_in.target.start_url()
     );
+    report_region(&mut stdout, &logged_in);
     let _ = stdout.flush();
     Ok(())
+}
+
+/// AWS CLI's line when a vanity start URL's portal named another region, and any warning.
+pub(crate) fn report_region(out: &mut impl Write, logged_in: &SsoLoggedIn) {
+    if let Some(region) = &logged_in.region_updated {
+        let _ = writeln!(out, "SSO region updated to {region}");
+    }
+    for warning in &logged_in.warnings {
+        eprintln!("aws-login: warning: {warning}");
+    }
 }
 
 fn logout(global: &GlobalArgs) -> CommandResult {
@@ -184,70 +202,113 @@ impl SsoLoginObserver for SsoConsole<'_> {
     }
 }
 
-/// `credential-process` on an SSO profile whose session needs a new sign-in: signs in (PKCE,
-/// or the device flow over SSH), then prints the credentials, in the same invocation. `None`
-/// when the profile is not an SSO profile (the login-session path handles it).
-pub(crate) fn auto_login(
+/// Signs in to the IAM Identity Center session under `options`' profile (the profile itself, or
+/// the SSO profile at the base of its role chain) because `reason` said it ended, then resolves
+/// the profile. `Ok(None)` when `reason` is not about an SSO session (the login-session path
+/// handles it). Concurrent callers share one sign-in: the first takes a cross-process lock and
+/// signs in; the others wait for it, find a fresh token in the cache and use it.
+/// `fail_without_browser`: fail at once when no browser can open and nobody watches stderr.
+pub(crate) fn sign_in_sso_base(
+    runtime: &tokio::runtime::Runtime,
     options: &login_io::ResolveOptions,
     timeout: Duration,
     reason: &login_io::LoginIoError,
-) -> Option<CommandResult> {
-    let (ctx, profile) = match login_io::sso::profile_for(options) {
-        Ok(Some(found)) => found,
-        Ok(None) => return None,
-        Err(e) => return Some(Err(e.into())),
+    console: &mut Console,
+    fail_without_browser: bool,
+) -> Result<Option<login_io::ResolvedCredentials>, CommandError> {
+    if !matches!(reason, login_io::LoginIoError::Sso { .. }) {
+        return Ok(None);
+    }
+    let Some((ctx, sso)) = login_io::chain::sso_base(options)? else {
+        return Ok(None);
     };
-    Some((|| {
-        let mut console = if std::io::stderr().is_terminal() {
-            Console::new(Console::interactive())
-        } else {
-            Console::for_captured_stderr()
-        };
-        let env = Environment::from_process();
-        let browser_possible = !login_io::browser::plan_launch(
-            &login_io::browser::BrowserEnvironment::detect(),
-            "https://signin.aws",
-            &login_io::browser::program_exists,
-        )
-        .is_empty();
-        if !browser_possible && !console.watched() {
-            return Err(CommandError::new(
-                ExitCode::LoginNeeded,
-                format!(
-                    "{reason} aws-login cannot sign in from here: no browser can be opened and there is no terminal to show the sign-in URL. Run `{}` in a terminal, then try again.",
-                    profile.login_command()
-                ),
-            ));
-        }
-        console.say(&format!(
-            "{reason}\nSigning in to IAM Identity Center for profile '{}'.\n",
-            profile.profile
+    let env = Environment::from_process();
+    let browser_possible = !login_io::browser::plan_launch(
+        &login_io::browser::BrowserEnvironment::detect(),
+        "https://signin.aws",
+        &login_io::browser::program_exists,
+    )
+    .is_empty();
+    if fail_without_browser && !browser_possible && !console.watched() {
+        return Err(CommandError::new(
+            ExitCode::LoginNeeded,
+            format!(
+                "{reason} aws-login cannot sign in from here: no browser can be opened and there is no terminal to show the sign-in URL. Run `{}` in a terminal, then try again.",
+                sso.login_command()
+            ),
         ));
-        let method = if over_ssh(&env) || profile.target.session_name().is_none() {
-            SsoLoginMethod::Device {
-                open_browser: browser_possible,
-            }
-        } else {
-            SsoLoginMethod::AuthCode { open_browser: true }
-        };
-        let runtime = runtime()?;
-        let mut observer = SsoConsole {
-            console: &mut console,
-        };
-        runtime.block_on(sso_login(
-            &ctx,
-            &profile.target,
-            Some(&profile.profile),
-            method,
-            timeout,
-            &mut observer,
-        ))?;
-        console.stop_indicator();
-        let resolved =
-            runtime.block_on(login_io::sso::resolve_as_credentials(&ctx, &profile, false))?;
-        for warning in resolved.warnings() {
-            eprintln!("aws-login: warning: {warning}");
+    }
+    let wait = timeout + Duration::from_secs(60);
+    let lock = match runtime.block_on(async {
+        tokio::time::timeout(
+            Duration::from_millis(200),
+            lock_pending_sso_login(&ctx, &sso.target, wait),
+        )
+        .await
+    }) {
+        Ok(lock) => lock,
+        Err(_still_held) => {
+            console.say(&format!(
+                "aws-login: another aws-login process is signing in to {}; waiting for it to finish...\n",
+                sso.target.describe()
+            ));
+            runtime.block_on(lock_pending_sso_login(&ctx, &sso.target, wait))
         }
-        crate::credential_process::print_process_json(resolved.credentials())
-    })())
+    }?;
+    // The process before us may have signed in: a fresh token is then ours too. (An expired
+    // one is not retried: that would only repeat the refused refresh.)
+    if token_is_fresh(&ctx, &sso) {
+        match runtime.block_on(login_io::resolve_credentials(options)) {
+            Ok(resolved) => return Ok(Some(resolved)),
+            Err(e) if e.kind().needs_login() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    console.say(&format!(
+        "{reason}\nSigning in to IAM Identity Center for profile '{}'.\n",
+        sso.profile
+    ));
+    let method = if over_ssh(&env) || sso.target.session_name().is_none() {
+        SsoLoginMethod::Device {
+            open_browser: browser_possible,
+        }
+    } else {
+        SsoLoginMethod::AuthCode { open_browser: true }
+    };
+    let mut observer = SsoConsole {
+        console: &mut *console,
+    };
+    let destination = runtime.block_on(login_destination(
+        &ctx,
+        &TargetSelector::Profile(sso.profile.clone()),
+    ))?;
+    let logged_in = runtime.block_on(sso_login(
+        &ctx,
+        &destination,
+        Some(&sso.profile),
+        method,
+        timeout,
+        &mut observer,
+    ))?;
+    console.stop_indicator();
+    // stdout may be credential-process's JSON: the region line goes to stderr here.
+    report_region(&mut std::io::stderr(), &logged_in);
+    drop(lock);
+    Ok(Some(
+        runtime.block_on(login_io::resolve_credentials(options))?,
+    ))
+}
+
+/// A cached token for the profile's session with more than the refresh window left (or one
+/// that cannot refresh but has not expired).
+fn token_is_fresh(ctx: &SsoContext, sso: &login_core::sso::SsoProfile) -> bool {
+    login_io::sso::read_token(ctx, &sso.target, Some(&sso.profile)).is_ok_and(|token| {
+        matches!(
+            token.plan(
+                time::OffsetDateTime::now_utc(),
+                login_core::sso::TOKEN_REFRESH_WINDOW_SECONDS
+            ),
+            login_core::sso::TokenPlan::Fresh | login_core::sso::TokenPlan::UseUnrefreshable(_)
+        )
+    })
 }

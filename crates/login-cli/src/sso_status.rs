@@ -1,34 +1,21 @@
 //! The IAM Identity Center part of `aws-login status`: each configured `[sso-session]` (and
 //! legacy SSO profile) with its start URL, region, token expiry, whether it can refresh and when
-//! its client registration expires, read from ~/.aws/sso/cache without refreshing. Never a token.
+//! its client registration expires, read from ~/.aws/sso/cache without refreshing; and one SSO
+//! profile (account, role, cached role credentials, token). Never a token.
 
 use std::fmt::Write as _;
 
 use login_io::sso::logout::{sso_session_statuses, SsoSessionStatus};
-use login_io::sso::SsoContext;
+use login_io::sso::{SsoContext, SsoProfileStatus};
 use login_io::ResolveOptions;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-/// The SSO sessions to show: all, or the one a profile uses.
+/// Every SSO session (and legacy SSO profile) of the config, for `status --all`.
 pub(crate) fn sessions(
     options: &ResolveOptions,
-    profile: Option<&str>,
 ) -> Result<Vec<SsoSessionStatus>, login_io::LoginIoError> {
-    let ctx = SsoContext::load(options)?;
-    let all = sso_session_statuses(&ctx);
-    let Some(profile) = profile else {
-        return Ok(all);
-    };
-    let target = ctx.target_for_profile(profile)?;
-    Ok(all
-        .into_iter()
-        .filter(|s| {
-            s.start_url == target.start_url()
-                && s.legacy == target.session_name().is_none()
-                && (s.legacy || Some(s.name.as_str()) == target.session_name())
-        })
-        .collect())
+    Ok(sso_session_statuses(&SsoContext::load(options)?))
 }
 
 /// True when only `sso login` helps: no token, an unusable file, or expired and not refreshable.
@@ -110,4 +97,102 @@ pub(crate) fn to_text(
     };
     let _ = writeln!(out, "  health       {health}");
     out
+}
+
+fn relative(at: OffsetDateTime, now: OffsetDateTime, human: &impl Fn(i64) -> String) -> String {
+    let left = (at - now).whole_seconds();
+    if left > 0 {
+        format!("in {}", human(left))
+    } else {
+        format!("{} ago", human(left))
+    }
+}
+
+/// One SSO profile, as text.
+pub(crate) fn profile_text(
+    s: &SsoProfileStatus,
+    now: OffsetDateTime,
+    human: impl Fn(i64) -> String,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Profile {} (IAM Identity Center)", s.profile);
+    match &s.sso_session {
+        Some(name) => {
+            let _ = writeln!(out, "  sso session  {name}");
+        }
+        None => {
+            let _ = writeln!(out, "  sso session  none (legacy profile)");
+        }
+    }
+    let _ = writeln!(out, "  start URL    {}", s.start_url);
+    let _ = writeln!(out, "  region       {}", s.region);
+    let _ = writeln!(out, "  account      {}", s.account_id);
+    let _ = writeln!(out, "  role         {}", s.role_name);
+    let _ = writeln!(out, "  role cache   {}", s.role_cache_file.display());
+    let credentials = match s.role_cached_until {
+        Some(at) if s.role_reusable => format!(
+            "role credentials cached until {} ({})",
+            stamp(at),
+            relative(at, now, &human)
+        ),
+        Some(at) => format!(
+            "cached role credentials expire {} ({}): the next use gets new ones with the token",
+            stamp(at),
+            relative(at, now, &human)
+        ),
+        None => "no cached role credentials: the next use gets them with the token".to_string(),
+    };
+    let _ = writeln!(out, "  credentials  {credentials}");
+    if let Some(at) = s.token_expires_at {
+        let refresh = if s.token_refreshable {
+            "can refresh"
+        } else {
+            "cannot refresh"
+        };
+        let _ = writeln!(
+            out,
+            "  token        expires {} ({}), {refresh}",
+            stamp(at),
+            relative(at, now, &human)
+        );
+    }
+    // Cached role credentials outlive an ended session: say until when they still work.
+    let sign_in = match s.role_cached_until {
+        Some(at) if s.role_reusable => format!(
+            "run `{}` (the cached role credentials work until {})",
+            s.login_command,
+            stamp(at)
+        ),
+        _ => format!("run `{}`", s.login_command),
+    };
+    let health = match (&s.token_problem, s.token_expires_at) {
+        (Some(p), _) => format!("unusable token file ({p}): {sign_in}"),
+        (None, None) => format!("not signed in: {sign_in}"),
+        (None, Some(at)) if at <= now && !s.token_refreshable => format!("expired: {sign_in}"),
+        (None, Some(at)) if at <= now => "token expired: the next use refreshes it".to_string(),
+        (None, Some(_)) => "active".to_string(),
+    };
+    let _ = writeln!(out, "  health       {health}");
+    out
+}
+
+/// One SSO profile, as JSON for scripts.
+pub(crate) fn profile_json(s: &SsoProfileStatus, now: OffsetDateTime) -> Value {
+    json!({
+        "profile": s.profile,
+        "ssoSession": s.sso_session,
+        "startUrl": s.start_url,
+        "region": s.region,
+        "accountId": s.account_id,
+        "roleName": s.role_name,
+        "roleCacheFile": s.role_cache_file.display().to_string(),
+        "roleCredentialsCachedUntil": s.role_cached_until.map(stamp),
+        "roleCredentialsReusable": s.role_reusable,
+        "tokenFile": s.token_file.display().to_string(),
+        "tokenExpiresAt": s.token_expires_at.map(stamp),
+        "tokenSecondsLeft": s.token_expires_at.map(|at| (at - now).whole_seconds()),
+        "tokenRefreshable": s.token_refreshable,
+        "needsLogin": s.needs_sign_in,
+        "problem": s.token_problem,
+    })
 }

@@ -1,10 +1,12 @@
 //! `aws-login status`: each login profile's session ARN, account, credential expiry and health;
-//! for a role profile, its chain (roles, base, cached role credentials) and the base session.
+//! for a role profile, its chain (roles, base, cached role credentials) and the base session;
+//! for an IAM Identity Center profile, its session, account, role and both expiries.
 //! Read from the caches without refreshing or assuming anything, and without any secret.
 
 use std::fmt::Write as _;
 
 use clap::Args;
+use login_io::sso::SsoProfileStatus;
 use login_io::{ProfileStatus, RoleProfileStatus, SessionHealth, SessionStatus};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -36,22 +38,13 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
         }
         (
             login_io::all_session_statuses(&options)?,
-            crate::sso_status::sessions(&options, None)?,
+            crate::sso_status::sessions(&options)?,
         )
     } else {
         match login_io::profile_status(&options) {
             Ok(ProfileStatus::Login(status)) => (vec![*status], Vec::new()),
             Ok(ProfileStatus::Role(role)) => return show_role(&role, args.json),
-            // An IAM Identity Center profile: show its SSO session instead.
-            Err(e @ login_io::LoginIoError::NoLoginSession { .. }) => {
-                match login_io::sso::profile_for(&options)? {
-                    Some((_, profile)) => (
-                        Vec::new(),
-                        crate::sso_status::sessions(&options, Some(&profile.profile))?,
-                    ),
-                    None => return Err(e.into()),
-                }
-            }
+            Ok(ProfileStatus::Sso(sso)) => return show_sso(&sso, args.json),
             Err(e) => return Err(e.into()),
         }
     };
@@ -87,6 +80,26 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> CommandResult {
     Ok(())
 }
 
+fn show_sso(sso: &SsoProfileStatus, json: bool) -> CommandResult {
+    let now = OffsetDateTime::now_utc();
+    if json {
+        let doc = crate::sso_status::profile_json(sso, now);
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!(
+            "{}",
+            crate::sso_status::profile_text(sso, now, human_duration)
+        );
+    }
+    if sso.needs_sign_in {
+        return Err(CommandError::new(
+            ExitCode::LoginNeeded,
+            "the IAM Identity Center session needs a new sign-in (see above)",
+        ));
+    }
+    Ok(())
+}
+
 fn show_role(role: &RoleProfileStatus, json: bool) -> CommandResult {
     let now = OffsetDateTime::now_utc();
     if json {
@@ -111,6 +124,7 @@ fn show_role(role: &RoleProfileStatus, json: bool) -> CommandResult {
             "roles": roles,
             "base": role.base,
             "baseSession": role.base_session.as_ref().map(to_json),
+            "baseSso": role.base_sso.as_ref().map(|s| crate::sso_status::profile_json(s, now)),
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
@@ -119,7 +133,7 @@ fn show_role(role: &RoleProfileStatus, json: bool) -> CommandResult {
     if !role.usable() {
         return Err(CommandError::new(
             ExitCode::LoginNeeded,
-            "the login session under this role needs a new login (see above)",
+            "the session under this role needs a new sign-in (see above)",
         ));
     }
     Ok(())
@@ -169,6 +183,10 @@ fn role_text(role: &RoleProfileStatus, now: OffsetDateTime) -> String {
     if let Some(session) = &role.base_session {
         out.push('\n');
         out.push_str(&to_text(session, now));
+    }
+    if let Some(sso) = &role.base_sso {
+        out.push('\n');
+        out.push_str(&crate::sso_status::profile_text(sso, now, human_duration));
     }
     out
 }

@@ -171,6 +171,27 @@ pub(crate) fn load(options: &ResolveOptions) -> Result<Planned, LoginIoError> {
     })))
 }
 
+/// The IAM Identity Center profile a profile's credentials come from: the profile itself, or
+/// the SSO profile at the base of its role chain (what a sign-in renews when that session has
+/// ended). `Ok(None)` when the chain has another base.
+pub fn sso_base(
+    options: &ResolveOptions,
+) -> Result<Option<(crate::sso::SsoContext, login_core::sso::SsoProfile)>, LoginIoError> {
+    let base_profile = match load(options)? {
+        Planned::Sso(sso) => return Ok(Some(*sso)),
+        Planned::Login(_) => return Ok(None),
+        Planned::Roles(chain) => match &chain.plan.base {
+            Source::Sso { profile } => profile.clone(),
+            _ => return Ok(None),
+        },
+    };
+    let ctx = crate::sso::SsoContext::load(&ResolveOptions {
+        profile: Some(base_profile.clone()),
+        ..options.clone()
+    })?;
+    Ok(ctx.sso_profile(&base_profile)?.map(|p| (ctx, p)))
+}
+
 type StepFuture<'a> =
     Pin<Box<dyn Future<Output = Result<StepCredentials, LoginIoError>> + Send + 'a>>;
 
@@ -507,13 +528,16 @@ pub struct RoleProfileStatus {
     pub base: String,
     /// The base's login session, when the base is a login profile.
     pub base_session: Option<crate::session::SessionStatus>,
+    /// The base's IAM Identity Center profile, when the base is one.
+    pub base_sso: Option<crate::sso::SsoProfileStatus>,
 }
 
 impl RoleProfileStatus {
     /// True when the next use can deliver credentials without a new browser login.
     pub fn usable(&self) -> bool {
         self.roles.last().is_some_and(|r| r.reusable)
-            || self.base_session.as_ref().is_none_or(|s| s.health.usable())
+            || (self.base_session.as_ref().is_none_or(|s| s.health.usable())
+                && self.base_sso.as_ref().is_none_or(|s| !s.needs_sign_in))
     }
 }
 
@@ -522,15 +546,22 @@ impl RoleProfileStatus {
 pub enum ProfileStatus {
     Login(Box<crate::session::SessionStatus>),
     Role(Box<RoleProfileStatus>),
+    /// An IAM Identity Center profile without roles on top.
+    Sso(Box<crate::sso::SsoProfileStatus>),
 }
 
 /// The selected profile's status, whatever kind it is; nothing is fetched or refreshed.
 pub fn profile_status(options: &ResolveOptions) -> Result<ProfileStatus, LoginIoError> {
     match load(options)? {
-        // SSO profiles: `status` lists SSO sessions on its own; here they answer as before.
-        Planned::Login(_) | Planned::Sso(_) => Ok(ProfileStatus::Login(Box::new(
+        Planned::Login(_) => Ok(ProfileStatus::Login(Box::new(
             crate::session::session_status(options)?,
         ))),
+        Planned::Sso(sso) => {
+            let (ctx, profile) = &*sso;
+            Ok(ProfileStatus::Sso(Box::new(crate::sso::profile_status(
+                ctx, profile,
+            ))))
+        }
         Planned::Roles(chain) => {
             let now = OffsetDateTime::now_utc();
             let roles = (0..chain.plan.roles.len())
@@ -557,6 +588,11 @@ pub fn profile_status(options: &ResolveOptions) -> Result<ProfileStatus, LoginIo
                 }
                 _ => None,
             };
+            let base_sso = match &chain.plan.base {
+                Source::Sso { .. } => sso_base(options)?
+                    .map(|(ctx, profile)| crate::sso::profile_status(&ctx, &profile)),
+                _ => None,
+            };
             Ok(ProfileStatus::Role(Box::new(RoleProfileStatus {
                 profile: chain.plan.profile.clone(),
                 profiles: chain
@@ -568,6 +604,7 @@ pub fn profile_status(options: &ResolveOptions) -> Result<ProfileStatus, LoginIo
                 roles,
                 base: chain.plan.base.describe(),
                 base_session,
+                base_sso,
             })))
         }
     }

@@ -1,6 +1,7 @@
 //! `aws_credential_types::provider::ProvideCredentials` for Rust programs on the official AWS
-//! SDK: the same resolution as every other frontend (login profiles and role chains, the same
-//! caches and locks). Behind the `provide-credentials` feature.
+//! SDK: the same resolution as every other frontend (login, IAM Identity Center and role
+//! profiles, the same caches and locks). Behind the `provide-credentials` feature;
+//! `tests/sdk_sts.rs` wires it into a real `aws-sdk-sts` client.
 
 use aws_credential_types::provider::{error::CredentialsError, future, ProvideCredentials};
 

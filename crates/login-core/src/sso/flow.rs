@@ -96,6 +96,9 @@ pub struct SsoLoginParams {
     pub oidc_base: String,
     /// The session or legacy start URL.
     pub target: SsoLoginTarget,
+    /// The start URL sent to the service (`issuerUrl`, `startUrl`): the configured one, or
+    /// the portal a vanity URL redirects to. The configured one keys the caches.
+    pub issuer_url: String,
 }
 
 impl SsoLoginParams {
@@ -122,7 +125,7 @@ impl SsoLoginParams {
             RegistrationFlow::AuthCode => oidc::register_client_pkce(
                 &self.oidc_base,
                 &self.client_name(now),
-                self.target.start_url(),
+                &self.issuer_url,
                 &self.pkce_scopes(),
             ),
             RegistrationFlow::Device => oidc::register_client_device(
@@ -337,7 +340,7 @@ impl DeviceFlow {
             &params.oidc_base,
             &registration.client_id,
             &registration.client_secret,
-            params.target.start_url(),
+            &params.issuer_url,
         )
     }
 
@@ -458,7 +461,37 @@ mod tests {
                 region: "us-east-1".into(),
                 scopes: None,
             }),
+            issuer_url: "https://d-1234567890.awsapps.com/start".into(),
         }
+    }
+
+    #[test]
+    fn a_resolved_vanity_url_is_sent_and_the_configured_one_is_kept() {
+        let mut p = params("https://oidc.us-east-1.amazonaws.com");
+        p.issuer_url = "https://ssoins-1.portal.us-east-1.app.aws".into();
+        let now = datetime!(2025-01-02 03:04:05 UTC);
+        let body = |r: &HttpRequest| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap();
+        let register = p.register_request(RegistrationFlow::AuthCode, now);
+        assert_eq!(
+            body(&register)["issuerUrl"],
+            "https://ssoins-1.portal.us-east-1.app.aws"
+        );
+        let start = DeviceFlow::start_request(&p, &registration(None));
+        assert_eq!(
+            body(&start)["startUrl"],
+            "https://ssoins-1.portal.us-east-1.app.aws"
+        );
+        let token = HttpResponse::new(
+            200,
+            vec![],
+            r#"{"accessToken":"AT","tokenType":"Bearer","expiresIn":3600,"refreshToken":"RT"}"#,
+        );
+        let t = p.token_from(&registration(None), &token, now).unwrap();
+        assert_eq!(
+            t.start_url.as_deref(),
+            Some("https://d-1234567890.awsapps.com/start"),
+            "the token keeps the configured URL"
+        );
     }
 
     fn registration(grants: Option<Vec<String>>) -> Registration {

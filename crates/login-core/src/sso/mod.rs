@@ -22,6 +22,7 @@ pub mod portal;
 pub mod profile;
 pub mod registration;
 pub mod role_cache;
+pub mod start_url;
 pub mod token;
 
 use sha1::{Digest, Sha1};
@@ -35,9 +36,12 @@ pub use oidc::{
     DEFAULT_SCOPE, REGISTERED_REDIRECT_URI,
 };
 pub use portal::{AccountInfo, PortalError, PortalErrorKind, RoleInfo};
-pub use profile::{SsoLoginTarget, SsoProfile, SsoProfileError, SsoSessionConfig};
+pub use profile::{SsoLoginTarget, SsoProfile, SsoProfileError, SsoSessionConfig, TargetSelector};
 pub use registration::{Registration, RegistrationFlow, RegistrationKey};
 pub use role_cache::{role_cache_file_name, RoleCacheError, RoleCacheKey, RoleCredentialsCache};
+pub use start_url::{
+    ProbeStep, ResolvedStartUrl, SchemePolicy, StartUrlError, StartUrlKind, StartUrlProbe,
+};
 pub use token::{token_cache_file_name, SsoToken, SsoTokenError, TokenPlan, UnrefreshableReason};
 
 /// Refresh the access token when fewer than this many seconds remain: the 15

@@ -77,11 +77,24 @@ impl SsoSessionConfig {
         config: &ConfigFile,
         name: &str,
     ) -> Result<SsoSessionConfig, SsoProfileError> {
+        Self::from_config_in_region(config, name, None)
+    }
+
+    /// Like [`SsoSessionConfig::from_config`], with `region` (the region a vanity start URL's
+    /// portal names) in place of `sso_region`, which may then be missing.
+    pub fn from_config_in_region(
+        config: &ConfigFile,
+        name: &str,
+        region: Option<&str>,
+    ) -> Result<SsoSessionConfig, SsoProfileError> {
         let section = config
             .sso_session(name)
             .ok_or_else(|| SsoProfileError::SessionNotFound(name.to_owned()))?;
         let get = |k: &str| section.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
-        let (start_url, region) = (get("sso_start_url"), get("sso_region"));
+        let (start_url, region) = (
+            get("sso_start_url"),
+            region.map(str::to_owned).or_else(|| get("sso_region")),
+        );
         let mut missing = Vec::new();
         if start_url.is_none() {
             missing.push("sso_start_url");
@@ -102,6 +115,15 @@ impl SsoSessionConfig {
             scopes: get("sso_registration_scopes").map(|s| parse_scopes(&s)),
         })
     }
+}
+
+/// How `sso login` names what to sign in to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSelector {
+    /// `--sso-session NAME`
+    Session(String),
+    /// `--profile NAME`: its `sso_session`, else its legacy settings.
+    Profile(String),
 }
 
 /// Where a token comes from: an `[sso-session]`, or a legacy profile's own
@@ -125,15 +147,26 @@ impl SsoLoginTarget {
         config: &ConfigFile,
         profile: &str,
     ) -> Result<SsoLoginTarget, SsoProfileError> {
+        Self::for_profile_in_region(config, profile, None)
+    }
+
+    /// Like [`SsoLoginTarget::for_profile`], with `region` (the region a vanity start URL's
+    /// portal names) in place of `sso_region`, which may then be missing.
+    pub fn for_profile_in_region(
+        config: &ConfigFile,
+        profile: &str,
+        region: Option<&str>,
+    ) -> Result<SsoLoginTarget, SsoProfileError> {
         let section = config
             .profile(profile)
             .ok_or_else(|| SsoProfileError::ProfileNotFound(profile.to_owned()))?;
         if let Some(name) = section.get("sso_session").filter(|v| !v.is_empty()) {
-            return SsoSessionConfig::from_config(config, name).map(SsoLoginTarget::Session);
+            return SsoSessionConfig::from_config_in_region(config, name, region)
+                .map(SsoLoginTarget::Session);
         }
         match (
             section.get("sso_start_url").filter(|v| !v.is_empty()),
-            section.get("sso_region").filter(|v| !v.is_empty()),
+            region.or_else(|| section.get("sso_region").filter(|v| !v.is_empty())),
         ) {
             (Some(u), Some(r)) => Ok(SsoLoginTarget::Legacy {
                 start_url: u.to_owned(),
@@ -206,6 +239,38 @@ impl SsoLoginTarget {
         match self {
             SsoLoginTarget::Session(s) => format!("sso-session '{}'", s.name),
             SsoLoginTarget::Legacy { start_url, .. } => format!("start URL {start_url}"),
+        }
+    }
+
+    /// The configured `sso_start_url` of a session or profile, before any other check: what a
+    /// vanity URL probe starts from.
+    pub fn configured_start_url(config: &ConfigFile, selector: &TargetSelector) -> Option<String> {
+        let session = match selector {
+            TargetSelector::Session(name) => Some(name.clone()),
+            TargetSelector::Profile(p) => config
+                .profile(p)?
+                .get("sso_session")
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+        };
+        let url = match (&session, selector) {
+            (Some(name), _) => config.sso_session(name)?.get("sso_start_url")?.to_owned(),
+            (None, TargetSelector::Profile(p)) => {
+                config.profile(p)?.get("sso_start_url")?.to_owned()
+            }
+            (None, TargetSelector::Session(_)) => return None,
+        };
+        Some(url).filter(|u| !u.is_empty())
+    }
+
+    /// The section whose `sso_region` belongs to this target: the `[sso-session]`, or the
+    /// legacy profile `profile`.
+    pub fn region_section(&self, profile: Option<&str>) -> Option<crate::config::SectionId> {
+        match self {
+            SsoLoginTarget::Session(s) => {
+                Some(crate::config::SectionId::SsoSession(s.name.clone()))
+            }
+            SsoLoginTarget::Legacy { .. } => profile.map(crate::config::SectionId::profile),
         }
     }
 

@@ -13,10 +13,11 @@ use login_core::HttpResponse;
 use time::OffsetDateTime;
 
 use crate::browser::{open_browser, BrowserEnvironment, BrowserError, LaunchCommand};
-use crate::cache_store::CacheRead;
+use crate::cache_store::{CacheLock, CacheRead, LockError};
 use crate::callback::{CallbackPage, CallbackServer, CallbackVerdict};
 use crate::error::{ErrorKind, LoginIoError};
 
+use super::start_url::{write_region, LoginDestination};
 use super::{lock_error, sso_error, SsoContext};
 
 /// How the person approves the sign-in.
@@ -72,6 +73,10 @@ pub struct SsoLoggedIn {
     pub token_path: PathBuf,
     pub expires_at: OffsetDateTime,
     pub refreshable: bool,
+    /// The `sso_region` written after the sign-in (a vanity start URL named another region).
+    pub region_updated: Option<String>,
+    /// What went wrong after the token was saved (writing `sso_region`).
+    pub warnings: Vec<String>,
 }
 
 fn flow_error(target: &SsoLoginTarget, profile: Option<&str>, e: SsoFlowError) -> LoginIoError {
@@ -128,6 +133,41 @@ async fn registration(
     Ok(registration)
 }
 
+/// Serialises interactive sign-ins to `target` across processes: `credential-process` and
+/// `exec --login` invocations that all find the session expired wait here for the first one's
+/// sign-in instead of each opening a browser tab. After getting it, re-read the token: the
+/// process before may have signed in already.
+pub async fn lock_pending_sso_login(
+    ctx: &SsoContext,
+    target: &SsoLoginTarget,
+    timeout: Duration,
+) -> Result<CacheLock, LoginIoError> {
+    // A marker of its own: the token file's lock is held only briefly while writing, and a
+    // refresh must not wait behind a browser sign-in.
+    let key = format!("aws-login pending sso login\0{}", target.token_key());
+    let marker = ctx
+        .token_store
+        .path_of(&login_core::sso::token_cache_file_name(&key));
+    ctx.token_store
+        .lock(&marker, timeout)
+        .await
+        .map_err(|e| match e {
+            LockError::TimedOut { waited, .. } => sso_error(
+                ErrorKind::CacheWrite,
+                format!(
+                    "Another aws-login process has been signing in to {} for {} s and has not finished. Finish or cancel that sign-in, then try again (or run `{}`).",
+                    target.describe(),
+                    waited.as_secs(),
+                    target.login_command(None)
+                ),
+            ),
+            LockError::Io { path, source } => LoginIoError::CacheWrite {
+                path,
+                detail: source.to_string(),
+            },
+        })
+}
+
 /// True when this process runs in an SSH session (a browser elsewhere cannot reach our
 /// 127.0.0.1 callback).
 pub fn over_ssh(env: &crate::settings::Environment) -> bool {
@@ -136,18 +176,21 @@ pub fn over_ssh(env: &crate::settings::Environment) -> bool {
         .any(|v| env.non_empty(v).is_some())
 }
 
-/// Signs `target` in and saves the token. `profile` only shapes messages.
+/// Signs `destination` in and saves the token; then writes the region its vanity start URL
+/// named into `sso_region` when that differs. `profile` only shapes messages.
 pub async fn sso_login(
     ctx: &SsoContext,
-    target: &SsoLoginTarget,
+    destination: &LoginDestination,
     profile: Option<&str>,
     method: SsoLoginMethod,
     timeout: Duration,
     observer: &mut dyn SsoLoginObserver,
 ) -> Result<SsoLoggedIn, LoginIoError> {
+    let target = &destination.target;
     let params = SsoLoginParams {
         oidc_base: ctx.oidc_base(target.region(), profile),
         target: target.clone(),
+        issuer_url: destination.issuer_url.clone(),
     };
     // Legacy profiles have no refresh tokens and AWS CLI uses the device flow for them.
     let method = match (method, target) {
@@ -365,11 +408,26 @@ pub async fn sso_login(
             detail: e.to_string(),
         })?;
     zeroize::Zeroize::zeroize(&mut json.into_bytes());
+    drop(_lock);
+    // The token is saved whatever happens here: a config that cannot be written is a warning.
+    let mut warnings = Vec::new();
+    let region_updated = match &destination.region_update {
+        Some(update) => match write_region(ctx, update) {
+            Ok(()) => Some(update.region.clone()),
+            Err(e) => {
+                warnings.push(e.to_string());
+                None
+            }
+        },
+        None => None,
+    };
     Ok(SsoLoggedIn {
         target: target.clone(),
         token_path: path,
         expires_at: token.expires_at,
         refreshable: token.refresh_token.is_some(),
+        region_updated,
+        warnings,
     })
 }
 

@@ -10,6 +10,7 @@
 
 pub mod login;
 pub mod logout;
+pub mod start_url;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -580,6 +581,81 @@ pub async fn list_roles(
     }
     out.sort_by_key(|r| r.to_lowercase());
     Ok(out)
+}
+
+/// An IAM Identity Center profile as the caches show it now: what it signs in to, the role it
+/// gets, and when the cached role credentials and the token expire. Never a token or a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoProfileStatus {
+    pub profile: String,
+    /// `sso_session`; `None` for a legacy profile (start URL and region in the profile).
+    pub sso_session: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    pub account_id: String,
+    pub role_name: String,
+    pub role_cache_file: PathBuf,
+    /// Expiration of the cached role credentials, when a readable file exists.
+    pub role_cached_until: Option<OffsetDateTime>,
+    /// The cached role credentials have more than AWS CLI's 15 minutes left.
+    pub role_reusable: bool,
+    pub token_file: PathBuf,
+    /// Expiry of the cached access token, when one is cached.
+    pub token_expires_at: Option<OffsetDateTime>,
+    /// The token can be refreshed (refresh token, unexpired registration).
+    pub token_refreshable: bool,
+    /// Why the token file cannot be used, when it cannot.
+    pub token_problem: Option<String>,
+    /// Only a new sign-in helps: no usable role credentials and no token that is valid or can
+    /// be refreshed.
+    pub needs_sign_in: bool,
+    /// The command that signs in again.
+    pub login_command: String,
+}
+
+/// The status of SSO profile `profile` (reads the caches; no request, no refresh).
+pub fn profile_status(ctx: &SsoContext, profile: &SsoProfile) -> SsoProfileStatus {
+    let now = now();
+    let role_cache_file = ctx
+        .role_store
+        .path_of(&profile.role_cache_key().file_name());
+    let role = read_role_cache(&ctx.role_store, &role_cache_file);
+    let role_reusable = role
+        .as_ref()
+        .is_some_and(|c| RoleCredentialsCache::is_fresh(c, now, ROLE_CREDENTIALS_WINDOW_SECONDS));
+    let token_file = ctx.token_path(&profile.target);
+    let (token, token_problem) = match ctx.token_store.read_settled(&token_file) {
+        Ok(SettledRead::Whole(bytes)) => match SsoToken::from_json(&bytes) {
+            Ok(token) => (Some(token), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        Ok(SettledRead::Torn(torn)) => (None, Some(torn.describe())),
+        Ok(SettledRead::Missing) => (None, None),
+        Err(e) => (None, Some(format!("it cannot be read: {e}"))),
+    };
+    let token_refreshable = token
+        .as_ref()
+        .is_some_and(|t| t.unrefreshable(now).is_none());
+    let token_usable = token
+        .as_ref()
+        .is_some_and(|t| t.seconds_left(now) > 0 || token_refreshable);
+    SsoProfileStatus {
+        profile: profile.profile.clone(),
+        sso_session: profile.target.session_name().map(str::to_owned),
+        start_url: profile.target.start_url().to_owned(),
+        region: profile.target.region().to_owned(),
+        account_id: profile.account_id.clone(),
+        role_name: profile.role_name.clone(),
+        role_cache_file,
+        role_cached_until: role.as_ref().map(|c| c.expiration),
+        role_reusable,
+        token_file,
+        token_expires_at: token.as_ref().map(|t| t.expires_at),
+        token_refreshable,
+        token_problem,
+        needs_sign_in: !role_reusable && !token_usable,
+        login_command: profile.login_command(),
+    }
 }
 
 /// The SSO profile `options` select, with its context; `Ok(None)` when the profile is not an
