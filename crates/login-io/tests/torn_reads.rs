@@ -23,15 +23,42 @@ use support::Sandbox;
 
 /// Truncates `path` and writes `contents` into it in `pieces` parts, `pause` apart.
 fn write_in_place(path: &Path, contents: &[u8], pieces: usize, pause: Duration) {
-    let mut file = std::fs::OpenOptions::new()
+    let file = truncate(path);
+    write_pieces(file, contents, pieces, pause);
+}
+
+fn truncate(path: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
         .write(true)
         .truncate(true)
         .open(path)
-        .unwrap();
+        .unwrap()
+}
+
+fn write_pieces(mut file: std::fs::File, contents: &[u8], pieces: usize, pause: Duration) {
     for chunk in contents.chunks(contents.len().div_ceil(pieces)) {
         std::thread::sleep(pause);
         file.write_all(chunk).unwrap();
     }
+}
+
+/// [`write_in_place`] in a thread, returning once the file has been truncated (however late the
+/// thread starts under load), so the caller's read surely meets a file being written.
+fn rewrite_in_background(
+    path: &Path,
+    contents: &[u8],
+    pieces: usize,
+    pause: Duration,
+) -> std::thread::JoinHandle<()> {
+    let (path, contents) = (path.to_path_buf(), contents.to_vec());
+    let (truncated, wait) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        let file = truncate(&path);
+        truncated.send(()).unwrap();
+        write_pieces(file, &contents, pieces, pause);
+    });
+    wait.recv().unwrap();
+    writer
 }
 
 /// A thread rewriting `path` with `contents` in place `rewrites` times, slowly (12 ms torn each
@@ -148,11 +175,7 @@ fn status_and_logout_all_wait_for_a_file_being_written() {
     let options = sandbox.options("dev");
 
     // The file is mid-write for 60 ms: status still sees a healthy session.
-    let writer = {
-        let (path, good) = (session.cache_file.clone(), good.clone());
-        std::thread::spawn(move || write_in_place(&path, &good, 4, Duration::from_millis(15)))
-    };
-    std::thread::sleep(Duration::from_millis(5));
+    let writer = rewrite_in_background(&session.cache_file, &good, 4, Duration::from_millis(15));
     let status = session_status(&options).unwrap();
     assert!(
         matches!(status.health, SessionHealth::Active { .. }),
@@ -162,11 +185,7 @@ fn status_and_logout_all_wait_for_a_file_being_written() {
     writer.join().unwrap();
 
     // logout --all must not mistake a session file caught mid-write for someone else's file.
-    let writer = {
-        let (path, good) = (session.cache_file.clone(), good.clone());
-        std::thread::spawn(move || write_in_place(&path, &good, 4, Duration::from_millis(15)))
-    };
-    std::thread::sleep(Duration::from_millis(5));
+    let writer = rewrite_in_background(&session.cache_file, &good, 4, Duration::from_millis(15));
     let done = logout_all(&options).unwrap();
     writer.join().unwrap();
     assert_eq!(done.removed, 1, "{done:?}");
