@@ -19,7 +19,7 @@
 //!     profile(), refreshed(), warnings(), credentials() (login_core::Credentials for rendering)
 //!     role_chain() -> Option<&RoleChain>: for a role profile, the profiles, role ARNs and base
 //!     (login_session() is then the base login profile's session, or "" for other bases)
-//! profile_status(&opts)                   -> ProfileStatus::{Login(SessionStatus), Role(..)}
+//! profile_status(&opts)                   -> ProfileStatus::{Login(SessionStatus), Role(..), Sso(..)}
 //! login_profiles(&opts)                   -> Vec<LoginProfile>   every profile with login_session
 //! session_status(&opts) / all_session_statuses(&opts) -> SessionStatus (no secrets)
 //! logout(&opts) -> LogoutOutcome;  logout_all(&opts) -> LogoutAll
