@@ -455,12 +455,18 @@ const SECRET_FIELDS: [&str; 5] = [
 ];
 
 /// A short, printable excerpt of a body for error messages, ending before the first secret
-/// field name (compared case-insensitively).
+/// field name (compared case-insensitively). The name is looked for in the whole body: one
+/// that the length limit cuts in two would otherwise not be recognised.
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
-    let lower = text.to_ascii_lowercase();
-    let text = match SECRET_FIELDS.iter().filter_map(|f| lower.find(f)).min() {
-        Some(at) => format!("{}…", &text[..at]),
+    let lower = body.to_ascii_lowercase();
+    let secret_at = SECRET_FIELDS
+        .iter()
+        .filter_map(|f| lower.windows(f.len()).position(|w| w == f.as_bytes()))
+        .min();
+    let end = body.len().min(120).min(secret_at.unwrap_or(usize::MAX));
+    let text = String::from_utf8_lossy(&body[..end]);
+    let text = match secret_at {
+        Some(_) => format!("{text}…"),
         None => text.into_owned(),
     };
     let cleaned: String = text
@@ -496,6 +502,16 @@ mod tests {
                 assert!(!message.contains(secret), "{message}");
             }
         }
+        // Found by the `token_response` fuzz target: a field name that the 120-byte limit cut
+        // in two (`"sessionTok`) was not recognised, so the excerpt ran up to the limit.
+        let body = format!(
+            "{}\"sessionToken\":\"FwoGZXIvYXdzEXAMPLE\"",
+            "x".repeat(120 - "\"sessionTok".len())
+        );
+        let message = parse_token_response(&resp(200, &body))
+            .unwrap_err()
+            .to_string();
+        assert!(!message.contains("sessionTok"), "{message}");
         // A page that holds no token fields is still quoted, to show what answered.
         let message = parse_token_response(&resp(200, "<html>captive portal</html>"))
             .unwrap_err()
