@@ -62,10 +62,10 @@ def _botocore_error_types() -> Dict[type, Any]:
     # What botocore's own SSO provider raises when `aws sso login` is needed (botocore >= 1.19).
     sso_login_needed = getattr(botocore.exceptions, "UnauthorizedSSOTokenError", retrieval)
     mapping: Dict[type, Any] = {}
-    for native in (_native.SsoSessionExpiredError, _native.SsoTokenMissingError):
-        mapping[native] = type(
-            native.__name__,
-            (sso_login_needed, native),
+    for sso_native in (_native.SsoSessionExpiredError, _native.SsoTokenMissingError):
+        mapping[sso_native] = type(
+            sso_native.__name__,
+            (sso_login_needed, sso_native),
             # botocore's text says `aws sso login`; ours names the aws-login command.
             {"__module__": __name__, "fmt": "{error_msg}"},
         )
