@@ -58,6 +58,13 @@ sso_region = us-east-1
 [profile keys]
 aws_access_key_id = AKIAEXAMPLEEXAMPLE12
 aws_secret_access_key = not-a-real-secret
+
+[profile process]
+credential_process = /bin/false
+
+[profile processrole]
+role_arn = arn:aws:iam::${ACCOUNT}:role/FromProcess
+source_profile = process
 `
 
 let mock
@@ -145,6 +152,15 @@ test('a denied role rejects with AssumeRoleDeniedError and says what to check', 
   })
 })
 
+test('a role over a failing credential_process rejects with SourceFailedError', async () => {
+  await assert.rejects(fromLogin({ profile: 'processrole' })(), (error) => {
+    assert.equal(error.name, 'SourceFailedError')
+    assert.equal(error.code, 'SourceFailed')
+    assert.match(error.message, /credential_process/)
+    return true
+  })
+})
+
 test('no access to the SSO role rejects with SsoNoAccessError', async () => {
   await assert.rejects(fromLogin({ profile: 'noaccess' })(), (error) => {
     assert.equal(error.name, 'SsoNoAccessError')
@@ -180,6 +196,8 @@ test('listProfiles: the planned base and account of every profile', async () => 
       ['sso-deploy', 'Sso', ACCOUNT, true],
       ['noaccess', 'Sso', ACCOUNT, true],
       ['keys', 'StaticKeys', null, false],
+      ['process', 'CredentialProcess', null, false],
+      ['processrole', 'CredentialProcess', ACCOUNT, false],
     ],
   )
   assert.deepEqual(profiles.ops.roleArns, [OTHER_ROLE])

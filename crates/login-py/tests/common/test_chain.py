@@ -4,6 +4,9 @@ expiry, and the errors a person has to act on. No boto3 needed."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -141,3 +144,42 @@ def test_profiles_aws_login_does_not_serve(chain_home: Any) -> None:
     with pytest.raises(aws_login.NotLoginProfileError) as caught:
         aws_login.get_credentials("keys")
     assert "has nothing to add" in str(caught.value)
+
+
+def test_a_failing_credential_process_under_a_role(chain_home: Any) -> None:
+    chain_home.append_config("\n[profile processrole]\nrole_arn = arn:aws:iam::111122223333:role/FromProcess\nsource_profile = process\n")
+    with pytest.raises(aws_login.SourceFailedError) as caught:
+        aws_login.get_credentials("processrole")
+    assert caught.value.kind == "SourceFailed"
+    assert "credential_process" in str(caught.value)
+
+
+MFA_PROGRAM = """
+import json, aws_login
+try:
+    aws_login.get_credentials("mfa")
+except aws_login.LoginError as error:
+    print(json.dumps({"class": type(error).__name__, "kind": error.kind, "message": str(error)}))
+"""
+
+
+def test_an_mfa_role_without_a_terminal(chain_home: Any) -> None:
+    chain_home.append_config(
+        "\n[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = dev\n"
+        "mfa_serial = arn:aws:iam::111122223333:mfa/alice\n"
+    )
+    # A new session has no controlling terminal, as under a service manager or a CI runner.
+    result = subprocess.run(
+        [sys.executable, "-c", MFA_PROGRAM],
+        env=chain_home.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["class"] == "MfaUnavailableError" and outcome["kind"] == "MfaUnavailable"
+    assert "aws-login export-credentials --profile mfa" in outcome["message"]
+    assert chain_home.mock.sts_calls("AssumeRole") == 0
