@@ -16,15 +16,25 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare function listLoginProfiles(options?: LoginOptions | undefined | null): Promise<LoginProfile[]>
 
 /**
- * Temporary credentials of a login session, in the shape of the JS SDK v3's
- * `AwsCredentialIdentity`.
+ * Every profile of the shared config whose chain can be planned, in file order, with its base
+ * and account (the CDK plugin picks the served one in the account the CLI asks for).
+ */
+export declare function listProfiles(options?: LoginOptions | undefined | null): Promise<PlannedProfile[]>
+
+/**
+ * Temporary credentials of a profile (a login session's, an SSO role's, an assumed role's), in
+ * the shape of the JS SDK v3's `AwsCredentialIdentity`.
  */
 export interface LoginCredentials {
   accessKeyId: string
   secretAccessKey: string
   sessionToken: string
-  /** When the credentials expire; the provider refreshes five minutes before. */
+  /**
+   * When the credentials expire; login credentials are refreshed five minutes before, role
+   * and SSO credentials fifteen.
+   */
   expiration: Date
+  /** The account the credentials are for (the role's, the SSO account, the login session's). */
   accountId: string
 }
 
@@ -36,7 +46,10 @@ export declare function loginErrorNames(): Array<string>
  * (`AWS_PROFILE`, `AWS_CONFIG_FILE`, `AWS_LOGIN_CACHE_DIRECTORY`, then the defaults).
  */
 export interface LoginOptions {
-  /** Profile whose `login_session` to use (default: `AWS_PROFILE`, then `default`). */
+  /**
+   * Profile to resolve: a login, IAM Identity Center or role profile (default: `AWS_PROFILE`,
+   * then `default`).
+   */
   profile?: string
   /** Token cache directory (default: `AWS_LOGIN_CACHE_DIRECTORY`, then `~/.aws/login/cache`). */
   cacheDirectory?: string
@@ -62,9 +75,30 @@ export interface LoginResolution {
   warnings: Array<string>
 }
 
+/** A profile of the shared config as planned, nothing fetched (no secrets). */
+export interface PlannedProfile {
+  name: string
+  /**
+   * What the chain starts from: `LoginSession`, `Sso`, `StaticKeys`, `CredentialProcess` or
+   * `Environment`.
+   */
+  base: string
+  /** The roles assumed on top of the base, from the base outwards. */
+  roleArns: Array<string>
+  /**
+   * The account of the credentials: the outermost role's, else the SSO account or the login
+   * session's account.
+   */
+  accountId?: string
+  region?: string
+  /** True when aws-login resolves the profile (a login-session or IAM Identity Center base). */
+  served: boolean
+}
+
 /**
- * Resolves the credentials of a login profile, refreshing the session when fewer than five
- * minutes remain. Rejects with an `Error` named after the failure kind (see `loginErrorNames`).
+ * Resolves the credentials of a profile through login-io's chain (login session, IAM Identity
+ * Center, roles), each step refreshed under its cache lock. Rejects with an `Error` named after
+ * the failure kind (see `loginErrorNames`).
  */
 export declare function resolveLoginCredentials(options?: LoginOptions | undefined | null): Promise<LoginResolution>
 

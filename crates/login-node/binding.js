@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.listLoginProfiles = nativeBinding.listLoginProfiles
+module.exports.listProfiles = nativeBinding.listProfiles
 module.exports.loginErrorNames = nativeBinding.loginErrorNames
 module.exports.resolveLoginCredentials = nativeBinding.resolveLoginCredentials
 module.exports.protocol = nativeBinding.protocol

@@ -1,9 +1,11 @@
 'use strict'
-// aws-login-provider: login sessions (`aws login`) as a JS SDK v3 credential provider.
-// The work (config, token cache, refresh with DPoP, cross-process lock) happens in the native
+// aws-login-provider: login sessions (`aws login`), IAM Identity Center profiles and roles on
+// top of them as a JS SDK v3 credential provider. The work (config, chain planning, caches,
+// refresh with DPoP, AssumeRole, GetRoleCredentials, cross-process locks) happens in the native
 // addon on a worker thread; this file only picks options and unwraps results. Errors come from
 // the addon already shaped: an `Error` whose `name` is the failure kind (`SessionExpiredError`,
-// …), `code` the bare kind, `tryNextLink` set when the profile is not a login profile at all.
+// `AssumeRoleDeniedError`, `SsoSessionExpiredError`, …), `code` the bare kind, `tryNextLink` set
+// when the profile is not one aws-login serves at all.
 
 const binding = require('./binding.js')
 
@@ -23,10 +25,11 @@ function checkInit(init, signature) {
 }
 
 /**
- * A credential provider for the login session of a profile (`login_session` in the shared
- * config, tokens under `~/.aws/login/cache`), for `credentials:` of any `@aws-sdk/client-*` v3
- * client. `init.logger` (the SDK's logger shape) hears warnings, e.g. a refresh that failed
- * while the cached credentials are still valid.
+ * A credential provider for a profile of the shared config, for `credentials:` of any
+ * `@aws-sdk/client-*` v3 client: a login profile (`login_session`), an IAM Identity Center
+ * profile (`sso_session` + `sso_account_id` + `sso_role_name`, or legacy), or a role
+ * (`role_arn` + `source_profile`) on top of any source. `init.logger` (the SDK's logger shape)
+ * hears warnings, e.g. a refresh that failed while the cached credentials are still valid.
  */
 function fromLogin(init = {}) {
   checkInit(init, 'fromLogin(init)')
@@ -49,7 +52,17 @@ async function listLoginProfiles(init = {}) {
   return binding.listLoginProfiles(nativeOptions(init, undefined))
 }
 
+/**
+ * Every profile of the shared config whose chain can be planned, in file order, with what it
+ * starts from (`base`), the roles on top, its account and whether aws-login serves it (`served`:
+ * a login-session or IAM Identity Center base). Nothing is fetched.
+ */
+async function listProfiles(init = {}) {
+  checkInit(init, 'listProfiles(init)')
+  return binding.listProfiles(nativeOptions(init, undefined))
+}
+
 /** Every `name` a login error can have. */
 const loginErrorNames = Object.freeze(binding.loginErrorNames())
 
-module.exports = { fromLogin, listLoginProfiles, loginErrorNames }
+module.exports = { fromLogin, listLoginProfiles, listProfiles, loginErrorNames }

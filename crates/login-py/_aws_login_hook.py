@@ -4,9 +4,9 @@ site-packages with the wheel).
 At interpreter start it only puts one small finder first in ``sys.meta_path``: no module is
 imported (``sys`` is already loaded). When a program later imports ``botocore.credentials``, the
 finder lets the normal import run, then calls :func:`aws_login.install`, which makes every
-botocore/boto3 session created from then on resolve login profiles (on botocore < 1.41, and on
->= 1.41 without awscrt; botocore[crt] >= 1.41 resolves them itself and is left alone). The finder
-then removes itself.
+botocore/boto3 session created from then on resolve login, SSO and role profiles (on botocore
+< 1.41, and on >= 1.41 without awscrt; botocore[crt] >= 1.41 resolves them itself and is left
+alone). The finder then removes itself.
 
 ``AWS_LOGIN_PROVIDER_DISABLE=1`` turns it off (checked in the ``.pth`` line, before this module
 is imported, and again when botocore is imported). Any failure in here is logged as a warning on the ``aws_login`` logger and the

@@ -28,7 +28,7 @@ const SDK_OLD: &[&str] = &["@aws-sdk/client-sts@3.934.0", "aws-cdk@2.1033.0"];
 /// The benchmark compares with the JS SDK's own provider.
 const SDK_BENCH: &[&str] = &["@aws-sdk/credential-provider-login@3.972.92"];
 
-/// Test files per project; `sts` runs in both.
+/// Test files per project; `sts` and `chain` run in both.
 const TESTS_CURRENT: &[&str] = &[
     "package.test.mjs",
     "sts.test.mjs",
@@ -38,8 +38,9 @@ const TESTS_CURRENT: &[&str] = &[
     "plugin.test.mjs",
     "fixtures.test.mjs",
     "typescript.test.mjs",
+    "chain.test.mjs",
 ];
-const TESTS_OLD: &[&str] = &["sts.test.mjs", "cdk.test.mjs"];
+const TESTS_OLD: &[&str] = &["sts.test.mjs", "cdk.test.mjs", "chain.test.mjs"];
 
 pub fn test(peers: &Peers) -> Result<(), String> {
     let crate_dir = root().join("crates/login-node");

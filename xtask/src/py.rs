@@ -82,9 +82,17 @@ pub fn test(_peers: &Peers) -> Result<(), String> {
         Err(e) => failures.push(format!("sdist: {e}")),
     }
     let suites: [(&str, &[&str], &[&str]); 3] = [
-        ("py-old", OLD_VENV, &["tests/common", "tests/old"]),
-        ("py-nocrt", NOCRT_VENV, &["tests/nocrt"]),
-        ("py-new", NEW_VENV, &["tests/common", "tests/new"]),
+        (
+            "py-old",
+            OLD_VENV,
+            &["tests/common", "tests/old", "tests/chain"],
+        ),
+        ("py-nocrt", NOCRT_VENV, &["tests/nocrt", "tests/chain"]),
+        (
+            "py-new",
+            NEW_VENV,
+            &["tests/common", "tests/new", "tests/chain"],
+        ),
     ];
     for (name, requirements, suites) in suites {
         let mut with_wheel = requirements.to_vec();

@@ -6,7 +6,7 @@
 //! fresh source credentials.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Mutex;
 
@@ -105,6 +105,27 @@ fn role_cache_dir(options: &ResolveOptions, env: &Environment) -> Result<PathBuf
         .ok_or_else(|| LoginIoError::config("Cannot find the role credential cache ~/.aws/cli/cache: the home directory is unknown (HOME is not set)."))
 }
 
+/// A planner error as frontends report it.
+fn plan_error(error: ChainError, config_file: &Path, credentials_file: &Path) -> LoginIoError {
+    match error {
+        ChainError::ProfileNotFound { profile } => LoginIoError::ProfileNotFound {
+            profile,
+            config_file: config_file.to_path_buf(),
+        },
+        ChainError::NoCredentials { profile, chain } if chain.len() <= 1 => {
+            LoginIoError::NoLoginSession {
+                profile,
+                config_file: config_file.to_path_buf(),
+            }
+        }
+        error => LoginIoError::ProfileChain {
+            error: Box::new(error),
+            config_file: config_file.to_path_buf(),
+            credentials_file: credentials_file.to_path_buf(),
+        },
+    }
+}
+
 /// Plans the profile of `options`.
 pub(crate) fn load(options: &ResolveOptions) -> Result<Planned, LoginIoError> {
     let (settings, env) = options.env_settings()?;
@@ -114,24 +135,8 @@ pub(crate) fn load(options: &ResolveOptions) -> Result<Planned, LoginIoError> {
         &credentials_file,
         "shared credentials file",
     )?);
-    let planned =
-        plan(&config.file, &credentials, &settings.profile).map_err(|error| match error {
-            ChainError::ProfileNotFound { profile } => LoginIoError::ProfileNotFound {
-                profile,
-                config_file: config.path.clone(),
-            },
-            ChainError::NoCredentials { profile, chain } if chain.len() <= 1 => {
-                LoginIoError::NoLoginSession {
-                    profile,
-                    config_file: config.path.clone(),
-                }
-            }
-            error => LoginIoError::ProfileChain {
-                error: Box::new(error),
-                config_file: config.path.clone(),
-                credentials_file: credentials_file.clone(),
-            },
-        })?;
+    let planned = plan(&config.file, &credentials, &settings.profile)
+        .map_err(|error| plan_error(error, &config.path, &credentials_file))?;
     if planned.roles.is_empty() {
         return match &planned.base {
             Source::LoginSession { .. } => Ok(Planned::Login(Box::new(
@@ -607,5 +612,190 @@ pub fn profile_status(options: &ResolveOptions) -> Result<ProfileStatus, LoginIo
                 base_sso,
             })))
         }
+    }
+}
+
+/// What a profile's credentials start from, as planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BaseKind {
+    LoginSession,
+    Sso,
+    StaticKeys,
+    CredentialProcess,
+    Environment,
+}
+
+impl BaseKind {
+    /// A stable name (`"LoginSession"`, `"Sso"`, …) for bindings.
+    pub fn name(self) -> &'static str {
+        match self {
+            BaseKind::LoginSession => "LoginSession",
+            BaseKind::Sso => "Sso",
+            BaseKind::StaticKeys => "StaticKeys",
+            BaseKind::CredentialProcess => "CredentialProcess",
+            BaseKind::Environment => "Environment",
+        }
+    }
+}
+
+/// A profile's chain as planned, without fetching anything: what SDK providers need to decide
+/// whether aws-login should serve the profile, and which account it is for (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfilePlan {
+    pub profile: String,
+    pub base: BaseKind,
+    /// The roles assumed on top of the base, from the base outwards.
+    pub role_arns: Vec<String>,
+    /// The account the profile's credentials are for: the outermost role's, else the SSO
+    /// profile's `sso_account_id` or the login session's account; `None` for other bases.
+    pub account_id: Option<String>,
+    /// The profile's own `region`.
+    pub region: Option<String>,
+}
+
+impl ProfilePlan {
+    /// True when the chain starts from a login session or IAM Identity Center: the chains
+    /// aws-login resolves itself, under its locks and caches. Keys, `credential_process` and
+    /// environment bases without aws-login are the SDKs' own business.
+    pub fn served(&self) -> bool {
+        matches!(self.base, BaseKind::LoginSession | BaseKind::Sso)
+    }
+}
+
+fn profile_plan(planned: ChainPlan, config: &LoadedConfig) -> ProfilePlan {
+    let base_account = match &planned.base {
+        Source::LoginSession { session_arn, .. } => crate::profile::account_of_arn(session_arn),
+        Source::Sso { profile } => login_core::sso::SsoProfile::from_config(&config.file, profile)
+            .ok()
+            .flatten()
+            .map(|sso| sso.account_id),
+        _ => None,
+    };
+    let account_id = match planned.roles.last() {
+        Some(role) => crate::profile::account_of_arn(&role.role_arn),
+        None => base_account,
+    };
+    let region = config.file.profile(&planned.profile).and_then(|view| {
+        view.get("region")
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+    });
+    ProfilePlan {
+        base: match planned.base {
+            Source::LoginSession { .. } => BaseKind::LoginSession,
+            Source::Sso { .. } => BaseKind::Sso,
+            Source::StaticKeys { .. } => BaseKind::StaticKeys,
+            Source::CredentialProcess { .. } => BaseKind::CredentialProcess,
+            _ => BaseKind::Environment,
+        },
+        role_arns: planned.roles.iter().map(|r| r.role_arn.clone()).collect(),
+        account_id,
+        region,
+        profile: planned.profile,
+    }
+}
+
+fn read_plan_inputs(
+    options: &ResolveOptions,
+) -> Result<(String, LoadedConfig, SharedCredentialsFile, PathBuf), LoginIoError> {
+    let (settings, env) = options.env_settings()?;
+    let config = load_config(&settings.config_file)?;
+    let credentials_file = credentials_file_path(options, &env)?;
+    let credentials = SharedCredentialsFile::parse(&read_optional_text(
+        &credentials_file,
+        "shared credentials file",
+    )?);
+    Ok((settings.profile, config, credentials, credentials_file))
+}
+
+/// Plans the selected profile without fetching anything; fails as [`crate::resolve_credentials`]
+/// would for a profile that cannot be planned.
+pub fn plan_profile(options: &ResolveOptions) -> Result<ProfilePlan, LoginIoError> {
+    let (profile, config, credentials, credentials_file) = read_plan_inputs(options)?;
+    let planned = plan(&config.file, &credentials, &profile)
+        .map_err(|error| plan_error(error, &config.path, &credentials_file))?;
+    Ok(profile_plan(planned, &config))
+}
+
+/// Every profile of the config file whose chain can be planned, in file order (`[default]` is
+/// `default`); profiles that cannot be planned are left out.
+pub fn plan_profiles(options: &ResolveOptions) -> Result<Vec<ProfilePlan>, LoginIoError> {
+    let (_, config, credentials, _) = read_plan_inputs(options)?;
+    Ok(config
+        .file
+        .profile_names()
+        .into_iter()
+        .filter_map(|name| plan(&config.file, &credentials, &name).ok())
+        .map(|planned| profile_plan(planned, &config))
+        .collect())
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    #[test]
+    fn plans_say_the_base_and_the_account_of_every_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(
+            &config,
+            "[profile signin]\nlogin_session = arn:aws:iam::111122223333:user/alice\n\
+             [profile admin]\nrole_arn = arn:aws:iam::444455556666:role/Admin\nsource_profile = signin\nregion = eu-west-1\n\
+             [profile sso]\nsso_session = s\nsso_account_id = 777788889999\nsso_role_name = ReadOnly\n\
+             [sso-session s]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = us-east-1\n\
+             [profile keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n\
+             [profile loop]\nrole_arn = arn:aws:iam::111122223333:role/R\nsource_profile = loop\n",
+        )
+        .unwrap();
+        let options = ResolveOptions {
+            config_file: Some(config),
+            credentials_file: Some(dir.path().join("credentials")),
+            env: Some(Environment::from_pairs([("HOME", "/h")])),
+            ..ResolveOptions::default()
+        };
+        let plans = plan_profiles(&options).unwrap();
+        let summary: Vec<_> = plans
+            .iter()
+            .map(|p| {
+                (
+                    p.profile.as_str(),
+                    p.base,
+                    p.account_id.as_deref(),
+                    p.served(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("signin", BaseKind::LoginSession, Some("111122223333"), true),
+                ("admin", BaseKind::LoginSession, Some("444455556666"), true),
+                ("sso", BaseKind::Sso, Some("777788889999"), true),
+                ("keys", BaseKind::StaticKeys, None, false),
+            ]
+        );
+        assert_eq!(plans[1].region.as_deref(), Some("eu-west-1"));
+        assert_eq!(plans[1].role_arns, ["arn:aws:iam::444455556666:role/Admin"]);
+
+        let admin = plan_profile(&ResolveOptions {
+            profile: Some("admin".into()),
+            ..options.clone()
+        })
+        .unwrap();
+        assert_eq!(admin, plans[1]);
+        let looping = plan_profile(&ResolveOptions {
+            profile: Some("loop".into()),
+            ..options.clone()
+        })
+        .unwrap_err();
+        assert_eq!(looping.kind(), crate::ErrorKind::Config);
+        let missing = plan_profile(&ResolveOptions {
+            profile: Some("nope".into()),
+            ..options
+        })
+        .unwrap_err();
+        assert_eq!(missing.kind(), crate::ErrorKind::ProfileNotFound);
     }
 }

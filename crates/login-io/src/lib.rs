@@ -20,6 +20,8 @@
 //!     role_chain() -> Option<&RoleChain>: for a role profile, the profiles, role ARNs and base
 //!     (login_session() is then the base login profile's session, or "" for other bases)
 //! profile_status(&opts)                   -> ProfileStatus::{Login(SessionStatus), Role(..), Sso(..)}
+//! plan_profile(&opts) / plan_profiles(&opts) -> ProfilePlan { base: BaseKind, role_arns, account_id }
+//!     nothing fetched; served() is true for login-session and IAM Identity Center bases
 //! login_profiles(&opts)                   -> Vec<LoginProfile>   every profile with login_session
 //! session_status(&opts) / all_session_statuses(&opts) -> SessionStatus (no secrets)
 //! logout(&opts) -> LogoutOutcome;  logout_all(&opts) -> LogoutAll
@@ -71,7 +73,10 @@ pub mod settings;
 pub mod sources;
 pub mod sso;
 
-pub use chain::{profile_status, ProfileStatus, RoleProfileStatus, RoleStepStatus};
+pub use chain::{
+    plan_profile, plan_profiles, profile_status, BaseKind, ProfilePlan, ProfileStatus,
+    RoleProfileStatus, RoleStepStatus,
+};
 pub use error::{AssumeRoleFailure, ErrorKind, LoginIoError};
 pub use profile::{login_profiles, LoginProfile, LoginProfileContext, ResolveOptions};
 #[cfg(feature = "provide-credentials")]

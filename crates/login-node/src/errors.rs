@@ -1,11 +1,12 @@
-//! `LoginIoError` → JS `Error`: `name` and `code` from the stable error kind, the CLI's message,
-//! and `tryNextLink` (the JS SDK's provider-chain flag) when the profile is simply not a login
-//! profile.
+//! `LoginIoError` → JS `Error`: `name` and `code` from the stable error kind (IAM Identity Center
+//! failures that need `aws-login sso login` or an assignment get `Sso…` names of their own), the
+//! CLI's message, and `tryNextLink` (the JS SDK's provider-chain flag) when the profile is simply
+//! not one aws-login serves.
 
 use login_io::{ErrorKind, LoginIoError};
 use napi::bindgen_prelude::*;
 
-/// Every kind login-io reports today, for `loginErrorNames()`.
+/// Every kind login-io reports today.
 pub const ALL_KINDS: &[ErrorKind] = &[
     ErrorKind::Config,
     ErrorKind::ProfileNotFound,
@@ -19,7 +20,38 @@ pub const ALL_KINDS: &[ErrorKind] = &[
     ErrorKind::ServiceUnavailable,
     ErrorKind::Network,
     ErrorKind::CacheWrite,
+    ErrorKind::AssumeRoleDenied,
+    ErrorKind::MfaUnavailable,
+    ErrorKind::SourceFailed,
 ];
+
+/// IAM Identity Center failures with a name of their own: the fix is `aws-login sso login` (or an
+/// assignment), not `aws-login login`.
+const SSO_NAMES: &[(ErrorKind, &str)] = &[
+    (ErrorKind::SessionExpired, "SsoSessionExpiredError"),
+    (ErrorKind::CacheMissing, "SsoTokenMissingError"),
+    (ErrorKind::InsufficientPermissions, "SsoNoAccessError"),
+];
+
+/// Every `name` an error can have, for `loginErrorNames()`.
+pub fn all_names() -> Vec<String> {
+    ALL_KINDS
+        .iter()
+        .map(|kind| error_name(*kind))
+        .chain(SSO_NAMES.iter().map(|(_, name)| name.to_string()))
+        .collect()
+}
+
+/// The JS `name` of `error`.
+fn name_of(error: &LoginIoError) -> String {
+    let kind = error.kind();
+    if let LoginIoError::Sso { .. } = error {
+        if let Some((_, name)) = SSO_NAMES.iter().find(|(k, _)| *k == kind) {
+            return name.to_string();
+        }
+    }
+    error_name(kind)
+}
 
 /// `SessionExpired` → `SessionExpiredError`, the way JS names error classes.
 pub fn error_name(kind: ErrorKind) -> String {
@@ -44,7 +76,7 @@ pub fn to_js_error(env: &Env, error: &LoginIoError) -> Error {
 fn build(env: &Env, error: &LoginIoError) -> Result<Error> {
     let kind = error.kind();
     let mut object = env.create_error(Error::new(Status::GenericFailure, error.to_string()))?;
-    object.set_named_property("name", error_name(kind))?;
+    object.set_named_property("name", name_of(error))?;
     object.set_named_property("code", kind.name())?;
     object.set_named_property("tryNextLink", try_next_link(kind))?;
     Ok(Error::from(object.to_unknown()))

@@ -129,6 +129,8 @@ export async function makeSandbox(mock, { profile = 'login', region = 'us-east-1
     AWS_LOGIN_CACHE_DIRECTORY: cacheDir,
     AWS_ENDPOINT_URL_SIGNIN: mock.url,
     AWS_ENDPOINT_URL_STS: mock.url,
+    AWS_ENDPOINT_URL_SSO_OIDC: mock.url,
+    AWS_ENDPOINT_URL_SSO: mock.url,
     AWS_REGION: region,
     AWS_PROFILE: profile,
     AWS_EC2_METADATA_DISABLED: 'true',
@@ -171,6 +173,23 @@ export async function login(sandbox, profile = sandbox.profile) {
   const arn = sessionOf(config, profile)
   if (!arn) throw new Error(`aws-login login wrote no login_session for ${profile}:\n${config}`)
   return arn
+}
+
+/**
+ * Signs in to IAM Identity Center for `profile` through the real `aws-login sso login` (PKCE;
+ * the mock must run with `--sso-auto-approve`, so the "browser" only follows the redirect).
+ */
+export async function ssoLogin(sandbox, profile) {
+  const binary = requiredEnv('AWS_LOGIN_TEST_AWS_LOGIN')
+  const browser = `${process.execPath} ${path.join(here, 'browser.mjs')}`
+  try {
+    await execFileAsync(binary, ['sso', 'login', '--profile', profile], {
+      env: sandbox.childEnv({ BROWSER: browser }),
+      timeout: 60_000,
+    })
+  } catch (error) {
+    throw new Error(`aws-login sso login failed: ${error.message}\nstderr:\n${error.stderr}`)
+  }
 }
 
 /** The `login_session` of `profile` in config text. */

@@ -22,6 +22,7 @@ test('the CommonJS entry exports fromLogin, which returns a provider function', 
   const cjs = require('aws-login-provider')
   assert.equal(typeof cjs.fromLogin, 'function')
   assert.equal(typeof cjs.listLoginProfiles, 'function')
+  assert.equal(typeof cjs.listProfiles, 'function')
   const provider = cjs.fromLogin({ profile: 'anything' })
   assert.equal(typeof provider, 'function')
 })
@@ -30,6 +31,7 @@ test('the ESM entry exports the same functions as the CommonJS one', () => {
   const cjs = require('aws-login-provider')
   assert.equal(esm.fromLogin, cjs.fromLogin)
   assert.equal(esm.listLoginProfiles, cjs.listLoginProfiles)
+  assert.equal(esm.listProfiles, cjs.listProfiles)
   assert.equal(esm.default, cjs)
 })
 

@@ -18,7 +18,7 @@ const project = requiredEnv('AWS_LOGIN_TEST_PROJECT')
 const tsc = path.join(project, 'node_modules', 'typescript', 'bin', 'tsc')
 
 const CORRECT = `
-import { fromLogin, listLoginProfiles, loginErrorNames, type FromLoginInit, type LoginCredentials, type LoginError } from 'aws-login-provider'
+import { fromLogin, listLoginProfiles, listProfiles, loginErrorNames, type FromLoginInit, type LoginCredentials, type LoginError, type PlannedProfile } from 'aws-login-provider'
 import plugin, { init, version, credentialProviderSource, type CredentialProviderSource } from 'aws-login-provider/cdk-plugin'
 
 const options: FromLoginInit = { profile: 'dev', configFilepath: '/tmp/config', logger: { warn: (m: string) => void m } }
@@ -28,12 +28,15 @@ const expires: Promise<Date> = resolved.then((c) => c.expiration)
 const account: Promise<string> = resolved.then((c) => c.accountId)
 const profiles: Promise<string[]> = listLoginProfiles().then((all) => all.map((p) => p.name))
 const names: readonly string[] = loginErrorNames
+const roleAccounts: Promise<(string | undefined)[]> = listProfiles().then((all: PlannedProfile[]) =>
+  all.filter((p) => p.served && p.roleArns.length > 0).map((p) => p.accountId),
+)
 const retryable = (e: LoginError): boolean => !e.tryNextLink && e.code === 'SessionExpired'
 const pluginVersion: '1' = version
 init({ registerCredentialProviderSource: (s: CredentialProviderSource) => void s.canProvideCredentials('111122223333') })
 plugin.init({ registerCredentialProviderSource: () => undefined })
 const available: Promise<boolean> = credentialProviderSource.isAvailable()
-export { provider, expires, account, profiles, names, retryable, pluginVersion, available }
+export { provider, expires, account, profiles, names, roleAccounts, retryable, pluginVersion, available }
 `
 
 // Line number (1-based, in MISUSE) -> the TypeScript error code it must produce.

@@ -37,7 +37,7 @@ create_exception!(
     aws_login,
     NotLoginProfileError,
     ConfigError,
-    "The profile has no login_session."
+    "The profile has no credentials aws-login serves (no login session, IAM Identity Center or role)."
 );
 create_exception!(
     aws_login,
@@ -94,12 +94,56 @@ create_exception!(
     "The sign-in service could not be reached."
 );
 
+create_exception!(
+    aws_login,
+    AssumeRoleDeniedError,
+    LoginError,
+    "STS refused to let the profile assume its role."
+);
+create_exception!(
+    aws_login,
+    MfaUnavailableError,
+    LoginError,
+    "The role needs an MFA code and there is no terminal to ask for it."
+);
+create_exception!(
+    aws_login,
+    SourceFailedError,
+    LoginError,
+    "The base of a role chain (credential_process, environment keys) failed."
+);
+create_exception!(
+    aws_login,
+    SsoSessionExpiredError,
+    SessionExpiredError,
+    "The IAM Identity Center session ended or was signed out: run `aws-login sso login`."
+);
+create_exception!(
+    aws_login,
+    SsoTokenMissingError,
+    CacheMissingError,
+    "No IAM Identity Center token is cached: run `aws-login sso login`."
+);
+create_exception!(
+    aws_login,
+    SsoNoAccessError,
+    InsufficientPermissionsError,
+    "IAM Identity Center gives the user no access to the profile's account and role."
+);
+
 /// The Python exception for a login-io error: the class follows `kind()`, the message is the
 /// error's Display (the text the CLI prints), and `kind` carries the stable kind name.
 fn to_py_err(py: Python<'_>, error: &LoginIoError) -> PyErr {
     let message = error.to_string();
     let kind = error.kind();
+    let from_sso = matches!(error, LoginIoError::Sso { .. });
     let err = match kind {
+        ErrorKind::SessionExpired if from_sso => SsoSessionExpiredError::new_err(message),
+        ErrorKind::CacheMissing if from_sso => SsoTokenMissingError::new_err(message),
+        ErrorKind::InsufficientPermissions if from_sso => SsoNoAccessError::new_err(message),
+        ErrorKind::AssumeRoleDenied => AssumeRoleDeniedError::new_err(message),
+        ErrorKind::MfaUnavailable => MfaUnavailableError::new_err(message),
+        ErrorKind::SourceFailed => SourceFailedError::new_err(message),
         ErrorKind::ProfileNotFound => ProfileNotFoundError::new_err(message),
         ErrorKind::NoLoginSession => NotLoginProfileError::new_err(message),
         ErrorKind::CacheMissing => CacheMissingError::new_err(message),
@@ -123,24 +167,21 @@ fn to_py_err(py: Python<'_>, error: &LoginIoError) -> PyErr {
 /// `(access_key, secret_key, token, expires_at_unix_seconds, account_id, warnings)`.
 type CredentialTuple = (String, String, String, i64, Option<String>, Vec<String>);
 
-/// Credentials of a login profile, refreshed through login-io when fewer than 5 minutes remain.
+/// Credentials of any profile login-io resolves (login session, IAM Identity Center, roles on
+/// top of any base), refreshed through login-io's caches and locks.
 ///
 /// The environment is snapshotted while the GIL is held: `os.environ` writes (`putenv`) happen
 /// under the GIL, so no Python thread can change it while it is copied, and login-io's own
 /// threads then never read the live environment.
 #[pyfunction]
-#[pyo3(signature = (profile, config_file))]
+#[pyo3(signature = (profile, config_file, credentials_file=None))]
 fn resolve_credentials(
     py: Python<'_>,
     profile: Option<String>,
     config_file: Option<PathBuf>,
+    credentials_file: Option<PathBuf>,
 ) -> PyResult<CredentialTuple> {
-    let options = ResolveOptions {
-        profile,
-        config_file,
-        env: Some(Environment::from_process()),
-        ..ResolveOptions::default()
-    };
+    let options = options_for(profile, config_file, credentials_file);
     // login-io's blocking form needs no runtime for a valid cache and is fork-safe: a child
     // forked after the parent refreshed (multiprocessing, gunicorn) gets a runtime of its own.
     let resolved = py
@@ -154,6 +195,41 @@ fn resolve_credentials(
         resolved.account_id().map(str::to_owned),
         resolved.warnings().to_vec(),
     ))
+}
+
+fn options_for(
+    profile: Option<String>,
+    config_file: Option<PathBuf>,
+    credentials_file: Option<PathBuf>,
+) -> ResolveOptions {
+    ResolveOptions {
+        profile,
+        config_file,
+        credentials_file,
+        env: Some(Environment::from_process()),
+        ..ResolveOptions::default()
+    }
+}
+
+/// `(base kind, role ARNs from the base outwards, account id, served by aws-login)`.
+type PlanTuple = (&'static str, Vec<String>, Option<String>, bool);
+
+/// The profile's chain as login-core plans it, nothing fetched: the botocore provider serves
+/// the profile only when it is `served` (a login-session or IAM Identity Center base).
+#[pyfunction]
+#[pyo3(signature = (profile, config_file, credentials_file=None))]
+fn plan_profile(
+    py: Python<'_>,
+    profile: Option<String>,
+    config_file: Option<PathBuf>,
+    credentials_file: Option<PathBuf>,
+) -> PyResult<PlanTuple> {
+    let options = options_for(profile, config_file, credentials_file);
+    let plan = py
+        .detach(|| login_io::plan_profile(&options))
+        .map_err(|e| to_py_err(py, &e))?;
+    let served = plan.served();
+    Ok((plan.base.name(), plan.role_arns, plan.account_id, served))
 }
 
 #[pymodule]
@@ -185,7 +261,27 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("ServiceError", py.get_type::<ServiceError>())?;
     m.add("NetworkError", py.get_type::<NetworkError>())?;
+    for (name, class) in [
+        (
+            "AssumeRoleDeniedError",
+            py.get_type::<AssumeRoleDeniedError>(),
+        ),
+        ("MfaUnavailableError", py.get_type::<MfaUnavailableError>()),
+        ("SourceFailedError", py.get_type::<SourceFailedError>()),
+        (
+            "SsoSessionExpiredError",
+            py.get_type::<SsoSessionExpiredError>(),
+        ),
+        (
+            "SsoTokenMissingError",
+            py.get_type::<SsoTokenMissingError>(),
+        ),
+        ("SsoNoAccessError", py.get_type::<SsoNoAccessError>()),
+    ] {
+        m.add(name, class)?;
+    }
     m.add_function(wrap_pyfunction!(resolve_credentials, m)?)?;
+    m.add_function(wrap_pyfunction!(plan_profile, m)?)?;
     vectors::register(m)?;
     logging::install(py)?;
     Ok(())

@@ -149,6 +149,8 @@ class AwsHome:
         self.mock = mock
         self._monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", mock.url)
         self._monkeypatch.setenv("AWS_ENDPOINT_URL_STS", mock.url)
+        self._monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", mock.url)
+        self._monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", mock.url)
 
     def env(self) -> Dict[str, str]:
         return dict(os.environ)
@@ -195,6 +197,47 @@ class AwsHome:
         assert len(written) == 1, f"expected one new cache file, got {written}"
         return written.pop()
 
+    def sso_login(self, profile: str) -> pathlib.Path:
+        """A real `aws-login sso login` (PKCE) against a mock started with --sso-auto-approve;
+        returns the token file it wrote under ~/.aws/sso/cache."""
+        assert self.mock is not None, "use_mock first"
+        browser = self.root / "browser"
+        browser.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "follow_browser.py"}" "$@"\n')
+        browser.chmod(0o755)
+        result = subprocess.run(
+            [_binary("AWS_LOGIN_TEST_CLI"), "sso", "login", "--profile", profile],
+            env={**self.env(), "BROWSER": str(browser)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, f"aws-login sso login failed: {result.stderr}"
+        tokens = [p for p in self.sso_cache_dir.glob("*.json") if "accessToken" in json.loads(p.read_text())]
+        assert len(tokens) == 1, tokens
+        return tokens[0]
+
+    @property
+    def sso_cache_dir(self) -> pathlib.Path:
+        return self.root / ".aws" / "sso" / "cache"
+
+    def role_cache_files(self) -> List[pathlib.Path]:
+        """The role and SSO credentials AWS CLI v2's cache holds (~/.aws/cli/cache)."""
+        return sorted((self.root / ".aws" / "cli" / "cache").glob("*.json"))
+
+    def expire_role_caches(self) -> None:
+        """Moves every cached role/SSO credential's expiry into the past."""
+        past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+        for path in self.role_cache_files():
+            entry = json.loads(path.read_text())
+            entry["Credentials"]["Expiration"] = past
+            path.write_text(json.dumps(entry))
+
+    def expire_sso_token(self, path: pathlib.Path) -> None:
+        """Moves a cached SSO access token's expiry into the past (its refresh token stays)."""
+        entry = json.loads(path.read_text())
+        entry["expiresAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+        path.write_text(json.dumps(entry))
+
     def cache_files(self) -> List[pathlib.Path]:
         return sorted(self.cache_dir.glob("*.json"))
 
@@ -239,4 +282,63 @@ def logged_in(aws_home: AwsHome, start_mock: Any) -> AwsHome:
     """A valid login session for profile `dev` (identity alice) against a fresh mock."""
     aws_home.use_mock(start_mock("--auto-approve", "alice"))
     aws_home.login("dev")
+    return aws_home
+
+
+ROLE_ARN = "arn:aws:iam::111122223333:role/Deploy"
+START_URL = "https://d-1234567890.awsapps.com/start"
+# A role over the login profile `dev`, IAM Identity Center profiles (alice may use ReadOnly in
+# 111122223333 but not Deploy there), a role over an SSO profile, and chains aws-login leaves to
+# botocore (keys, credential_process).
+CHAIN_CONFIG = f"""
+[profile admin]
+role_arn = {ROLE_ARN}
+source_profile = dev
+region = us-east-1
+
+[profile denied]
+role_arn = arn:aws:iam::111122223333:role/NoSuchRole
+source_profile = dev
+
+[profile sso]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+region = us-east-1
+
+[profile sso-deploy]
+role_arn = {ROLE_ARN}
+source_profile = sso
+
+[profile noaccess]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = Deploy
+
+[sso-session corp]
+sso_start_url = {START_URL}
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile keys]
+aws_access_key_id = AKIAEXAMPLEEXAMPLE12
+aws_secret_access_key = not-a-real-secret
+
+[profile keyrole]
+role_arn = {ROLE_ARN}
+source_profile = keys
+
+[profile process]
+credential_process = /bin/false
+"""
+
+
+@pytest.fixture
+def chain_home(aws_home: AwsHome, start_mock: Any) -> AwsHome:
+    """A login session for `dev`, an IAM Identity Center sign-in for `corp`, and CHAIN_CONFIG,
+    against one mock (auto-approving alice on both)."""
+    aws_home.use_mock(start_mock("--auto-approve", "alice", "--sso-auto-approve", "alice"))
+    aws_home.login("dev")
+    aws_home.append_config(CHAIN_CONFIG)
+    aws_home.sso_login("sso")
     return aws_home

@@ -1,10 +1,11 @@
-"""Credentials from ``aws login`` sessions, for Python code whose boto3/botocore is too old to
-read them (botocore < 1.41 says "Unable to locate credentials").
+"""Credentials from ``aws login`` sessions and IAM Identity Center, with roles on top, for Python
+code whose boto3/botocore is too old to read login sessions (botocore < 1.41 says "Unable to
+locate credentials").
 
-The work is done in Rust (login-io): reading ``~/.aws/config`` and the login token cache,
-refreshing the 15-minute credentials with a DPoP-signed token request under the same
-cross-process lock as the ``aws-login`` CLI, and writing the cache back in the format AWS CLI v2,
-botocore >= 1.41 and the JS SDK share.
+The work is done in Rust (login-io): reading ``~/.aws/config``, planning the profile's chain
+(login session, IAM Identity Center, static keys or ``credential_process`` at the base, then
+each ``role_arn``), refreshing each step under the same cross-process locks as the ``aws-login``
+CLI, and writing the caches back in the formats AWS CLI v2, botocore and the JS SDK share.
 
 Installing the wheel is enough: its start-up hook (``aws_login_provider.pth``) calls
 :func:`install` when a program imports botocore, so unchanged programs (the AWS CLI v1, tools
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ._credentials import Credentials, get_credentials
 from ._native import (
+    AssumeRoleDeniedError,
     CacheCorruptError,
     CacheError,
     CacheMissingError,
@@ -33,11 +35,16 @@ from ._native import (
     CredentialsChangedError,
     InsufficientPermissionsError,
     LoginError,
+    MfaUnavailableError,
     NetworkError,
     NotLoginProfileError,
     ProfileNotFoundError,
     ServiceError,
     SessionExpiredError,
+    SourceFailedError,
+    SsoNoAccessError,
+    SsoSessionExpiredError,
+    SsoTokenMissingError,
     __version__,
 )
 
@@ -51,10 +58,11 @@ def install(session: Any = None) -> bool:
     With no argument: to the chain of every botocore session (so every ``boto3.Session`` and
     ``boto3.client(...)``) created from now on in this process, and to boto3's default session if
     it exists already; other sessions created before keep their chain. With a ``boto3.Session``
-    or ``botocore.session.Session``: to that one only. The provider goes where
-    botocore >= 1.41 puts its own (after the shared credentials file, before
-    ``credential_process``), and profiles with ``role_arn`` + ``source_profile`` naming a login
-    profile resolve through AssumeRole with the login credentials.
+    or ``botocore.session.Session``: to that one only. The provider goes right before botocore's
+    ``assume-role`` provider and serves every profile whose chain starts from a login session or
+    IAM Identity Center (a login profile, an SSO profile, a role over either), so those resolve
+    through aws-login's locks and caches rather than botocore's AssumeRole and SSO providers.
+    Profiles over static keys, ``credential_process`` or environment keys are left to botocore.
 
     Returns True when the provider was added, False when nothing was done because botocore
     already resolves login sessions (>= 1.41 with ``botocore[crt]``) or it was installed already
@@ -76,6 +84,7 @@ def boto3_session(
 
 
 __all__ = [
+    "AssumeRoleDeniedError",
     "CacheCorruptError",
     "CacheError",
     "CacheMissingError",
@@ -85,11 +94,16 @@ __all__ = [
     "CredentialsChangedError",
     "InsufficientPermissionsError",
     "LoginError",
+    "MfaUnavailableError",
     "NetworkError",
     "NotLoginProfileError",
     "ProfileNotFoundError",
     "ServiceError",
     "SessionExpiredError",
+    "SourceFailedError",
+    "SsoNoAccessError",
+    "SsoSessionExpiredError",
+    "SsoTokenMissingError",
     "__version__",
     "boto3_session",
     "get_credentials",

@@ -16,7 +16,8 @@ class ProfileNotFoundError(ConfigError):
     """The profile has no section in the config file."""
 
 class NotLoginProfileError(ConfigError):
-    """The profile exists but has no `login_session`."""
+    """The profile exists but aws-login has nothing to serve: no `login_session`, IAM Identity
+    Center settings or role (e.g. only keys or a `credential_process`)."""
 
 class CacheError(LoginError):
     """The login token cache cannot be used."""
@@ -45,10 +46,35 @@ class NetworkError(LoginError):
 class ServiceError(LoginError):
     """The sign-in service answered with an error or an unreadable response."""
 
+class AssumeRoleDeniedError(LoginError):
+    """STS refused AssumeRole: trust policy, permissions, external_id, a refused MFA code or
+    duration_seconds, or STS disabled in the region."""
+
+class MfaUnavailableError(LoginError):
+    """The role needs an MFA code but there is no terminal to ask for it."""
+
+class SourceFailedError(LoginError):
+    """The base of a role chain failed: its credential_process, or no environment keys."""
+
+class SsoSessionExpiredError(SessionExpiredError):
+    """The IAM Identity Center session expired or was signed out: run `aws-login sso login`."""
+
+class SsoTokenMissingError(CacheMissingError):
+    """No IAM Identity Center token for the profile: run `aws-login sso login`."""
+
+class SsoNoAccessError(InsufficientPermissionsError):
+    """IAM Identity Center gives the user no access to the profile's account and role."""
+
 def resolve_credentials(
-    profile: Optional[str], config_file: Optional[str]
+    profile: Optional[str], config_file: Optional[str], credentials_file: Optional[str] = None
 ) -> Tuple[str, str, str, int, Optional[str], List[str]]:
     """(access key, secret key, session token, expiry as unix seconds, account id, warnings)."""
+
+def plan_profile(
+    profile: Optional[str], config_file: Optional[str], credentials_file: Optional[str] = None
+) -> Tuple[str, List[str], Optional[str], bool]:
+    """(base kind, role ARNs from the base outwards, account id, served by aws-login); nothing
+    is fetched. Base kinds: LoginSession, Sso, StaticKeys, CredentialProcess, Environment."""
 
 class _Vectors:
     """login-core's pure functions, for the shared fixture vectors (errors: ValueError(kind, message))."""

@@ -1,13 +1,18 @@
-"""The botocore integration: a ``login`` credential provider for botocore < 1.41.
+"""The botocore integration: one credential provider that resolves, through aws_login (Rust),
+every profile whose chain starts from a login session or IAM Identity Center, with or without
+roles on top.
 
-botocore >= 1.41 ships its own ``LoginProvider`` and places it in the profile providers after the
-shared credentials file and before ``credential_process``. This module puts ours at the same place
-in older versions (and in place of botocore's when awscrt is missing, which that one needs), and
-teaches their AssumeRole provider to use it for a ``source_profile``, so ``role_arn`` +
-``source_profile = <login profile>`` chains resolve as they do on botocore >= 1.41.
+botocore >= 1.41 ships its own ``LoginProvider``; older versions cannot read login sessions at
+all. :func:`install` puts ours in the chain right before botocore's ``assume-role`` provider (and
+takes the place of botocore's login provider when awscrt is missing, which that one needs), so
+role and SSO profiles over such bases resolve under aws-login's cross-process locks and
+AWS-CLI-compatible caches instead of racing them through botocore's AssumeRole and SSO providers.
+Whether a profile is ours is decided by the Rust chain planner (``_native.plan_profile``); every
+other profile (keys, ``credential_process``, ``credential_source = Environment`` bases, kinds
+aws-login does not support) is left to botocore's providers, which come after.
 
-Every credential comes from :func:`aws_login.get_credentials` (Rust, login-io); this module only
-adapts it to botocore's provider and error types.
+Every credential comes from :func:`aws_login.get_credentials`; this module only adapts it to
+botocore's provider and error types.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import botocore.credentials
 import botocore.exceptions
@@ -26,8 +31,12 @@ from ._credentials import Credentials, get_credentials
 logger = logging.getLogger("aws_login")
 
 METHOD = "login"
-# botocore >= 1.41 places its LoginProvider right before this one.
+# Ours goes before botocore's role provider: role chains over a login or SSO base are ours.
+_PROVIDER_BEFORE_ROLES = "assume-role"
+# Without one (a customised chain): where botocore >= 1.41 has its login provider.
 _PROVIDER_AFTER_LOGIN = "custom-process"
+# The planned base, as botocore names the provider that would have served the profile.
+_METHOD_OF_BASE = {"LoginSession": "login", "Sso": "sso"}
 # botocore's RefreshableCredentials would call us on every request with its default 15-minute
 # advisory window (login credentials live 15 minutes). Align with the refresh rule instead:
 # login-io refreshes when fewer than 5 minutes remain, so ask from then on.
@@ -50,8 +59,21 @@ def _botocore_error_types() -> Dict[type, Any]:
     ``except botocore.exceptions.…`` clauses work) and the matching ``aws_login`` error."""
     retrieval = botocore.exceptions.CredentialRetrievalError
     invalid_config = botocore.exceptions.InvalidConfigError
+    # What botocore's own SSO provider raises when `aws sso login` is needed (botocore >= 1.19).
+    sso_login_needed = getattr(botocore.exceptions, "UnauthorizedSSOTokenError", retrieval)
     mapping: Dict[type, Any] = {}
+    for sso_native in (_native.SsoSessionExpiredError, _native.SsoTokenMissingError):
+        mapping[sso_native] = type(
+            sso_native.__name__,
+            (sso_login_needed, sso_native),
+            # botocore's text says `aws sso login`; ours names the aws-login command.
+            {"__module__": __name__, "fmt": "{error_msg}"},
+        )
     for native in (
+        _native.SsoNoAccessError,
+        _native.AssumeRoleDeniedError,
+        _native.MfaUnavailableError,
+        _native.SourceFailedError,
         _native.CredentialsChangedError,
         _native.SessionExpiredError,
         _native.InsufficientPermissionsError,
@@ -72,53 +94,54 @@ def _botocore_error_types() -> Dict[type, Any]:
 _BOTOCORE_ERRORS = _botocore_error_types()
 
 
-def _as_botocore_error(error: BaseException) -> BaseException:
+def _as_botocore_error(error: BaseException, method: str = METHOD) -> BaseException:
     for native in type(error).__mro__:
         botocore_type = _BOTOCORE_ERRORS.get(native)
         if botocore_type is None:
             continue
         converted: BaseException
-        if issubclass(botocore_type, botocore.exceptions.InvalidConfigError):
-            converted = botocore_type(error_msg=str(error))
+        if issubclass(botocore_type, botocore.exceptions.CredentialRetrievalError):
+            converted = botocore_type(provider=method, error_msg=str(error))
         else:
-            converted = botocore_type(provider=METHOD, error_msg=str(error))
+            converted = botocore_type(error_msg=str(error))
         setattr(converted, "kind", getattr(error, "kind", None))
         return converted
     return error
 
 
 class LoginProvider(botocore.credentials.CredentialProvider):  # type: ignore[misc]
-    """Resolves a profile with ``login_session`` through aws_login (Rust).
+    """Resolves, through aws_login (Rust), a profile whose planned chain starts from a login
+    session or IAM Identity Center (roles on top or not).
 
-    Returns None for other profiles, so the chain moves on as it does on botocore >= 1.41.
+    Returns None for every other profile, so the chain moves on to botocore's own providers.
     """
 
     METHOD = METHOD
 
     def __init__(
         self,
-        load_config: Callable[[], Dict[str, Any]],
         profile_name: str,
         config_file: Optional[str] = None,
+        credentials_file: Optional[str] = None,
     ) -> None:
         super().__init__()
-        self._load_config = load_config
         self._profile_name = profile_name
         self._config_file = config_file
+        self._credentials_file = credentials_file
 
     def load(self) -> Optional[botocore.credentials.Credentials]:
-        profiles = self._load_config().get("profiles", {})
-        if "login_session" not in profiles.get(self._profile_name, {}):
+        method = self._served_method()
+        if method is None:
             return None
-        logger.debug("aws_login: resolving login profile %r", self._profile_name)
-        credentials = self._fetch()
+        logger.debug("aws_login: resolving profile %r (%s)", self._profile_name, method)
+        credentials = self._fetch(method)
         kwargs: Dict[str, Any] = {
             "access_key": credentials.access_key,
             "secret_key": credentials.secret_key,
             "token": credentials.token,
             "expiry_time": credentials.expiry_time,
-            "refresh_using": self._refresh,
-            "method": METHOD,
+            "refresh_using": lambda: self._fetch(method).to_botocore_metadata(),
+            "method": method,
             "advisory_timeout": _ADVISORY_REFRESH_SECONDS,
             "mandatory_timeout": _MANDATORY_REFRESH_SECONDS,
         }
@@ -130,14 +153,33 @@ class LoginProvider(botocore.credentials.CredentialProvider):  # type: ignore[mi
             # botocore before account ids (< 1.37) has no such parameter.
             return botocore.credentials.RefreshableCredentials(**kwargs)
 
-    def _fetch(self) -> Credentials:
+    def _served_method(self) -> Optional[str]:
+        """botocore's name for the provider the profile would have had (``login``, ``sso``,
+        ``assume-role``), or None when the profile is not ours to serve."""
         try:
-            return get_credentials(self._profile_name, config_file=self._config_file)
+            base, role_arns, _account, served = _native.plan_profile(
+                self._profile_name, self._config_file, self._credentials_file
+            )
         except _native.LoginError as error:
-            raise _as_botocore_error(error) from error
+            # Missing profiles and chains the planner rejects: botocore reports them its way.
+            logger.debug("aws_login: leaving profile %r to botocore: %s", self._profile_name, error)
+            return None
+        if not served:
+            logger.debug(
+                "aws_login: profile %r starts from %s; leaving it to botocore", self._profile_name, base
+            )
+            return None
+        return "assume-role" if role_arns else _METHOD_OF_BASE.get(base, METHOD)
 
-    def _refresh(self) -> Dict[str, Optional[str]]:
-        return self._fetch().to_botocore_metadata()
+    def _fetch(self, method: str) -> Credentials:
+        try:
+            return get_credentials(
+                self._profile_name,
+                config_file=self._config_file,
+                credentials_file=self._credentials_file,
+            )
+        except _native.LoginError as error:
+            raise _as_botocore_error(error, method) from error
 
 
 def _botocore_session(session: Any) -> Any:
@@ -148,7 +190,11 @@ def _botocore_session(session: Any) -> Any:
 def _config_file_of(session: Any) -> Optional[str]:
     """The config file botocore reads for ``session``, expanded as botocore expands it (its
     default is the literal ``~/.aws/config``)."""
-    path = session.get_config_variable("config_file")
+    return _expanded_path(session, "config_file")
+
+
+def _expanded_path(session: Any, variable: str) -> Optional[str]:
+    path = session.get_config_variable(variable)
     if not path:
         return None
     return os.path.expanduser(os.path.expandvars(str(path)))
@@ -156,25 +202,27 @@ def _config_file_of(session: Any) -> Optional[str]:
 
 def _login_provider_for(session: Any, profile_name: str) -> LoginProvider:
     return LoginProvider(
-        load_config=lambda: session.full_config,
         profile_name=profile_name,
         config_file=_config_file_of(session),
+        credentials_file=_expanded_path(session, "credentials_file"),
     )
 
 
 def _place(chain: List[Any], provider: LoginProvider) -> None:
-    """Puts ``provider`` where botocore >= 1.41 has its login provider: in its place when the
-    chain has one (botocore without awscrt), else right before ``credential_process``."""
+    """Puts ``provider`` right before botocore's ``assume-role`` provider (after ``env``, which
+    still wins as it does in botocore), and drops botocore's own login provider when the chain
+    has one that cannot sign (botocore >= 1.41 without awscrt): every profile it could serve is
+    served by ours first. A customised chain without ``assume-role`` gets it where botocore
+    >= 1.41 has its login provider, or last."""
+    if any(isinstance(p, LoginProvider) for p in chain):
+        return
+    chain[:] = [p for p in chain if getattr(p, "METHOD", None) != METHOD]
     methods = [getattr(p, "METHOD", None) for p in chain]
-    if METHOD in methods:
-        index = methods.index(METHOD)
-        if not isinstance(chain[index], LoginProvider):
-            chain[index] = provider
-    elif _PROVIDER_AFTER_LOGIN in methods:
-        chain.insert(methods.index(_PROVIDER_AFTER_LOGIN), provider)
-    else:
-        # A customised chain without credential_process: keep its order, go last.
-        chain.append(provider)
+    for anchor in (_PROVIDER_BEFORE_ROLES, _PROVIDER_AFTER_LOGIN):
+        if anchor in methods:
+            chain.insert(methods.index(anchor), provider)
+            return
+    chain.append(provider)
 
 
 def _add_to_resolver(session: Any, resolver: Any) -> Any:

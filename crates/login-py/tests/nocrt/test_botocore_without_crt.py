@@ -35,7 +35,7 @@ def test_install_replaces_the_unusable_provider(logged_in: Any) -> None:
     logins = [p for p in chain if p.METHOD == "login"]
     assert len(logins) == 1 and isinstance(logins[0], provider.LoginProvider)
     methods = [p.METHOD for p in chain]
-    assert methods.index("login") + 1 == methods.index("custom-process")
+    assert methods.index("login") + 1 == methods.index("assume-role")
     assert session.client("sts").get_caller_identity()["Arn"] == "arn:aws:iam::111122223333:user/alice"
 
 

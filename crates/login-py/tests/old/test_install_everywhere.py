@@ -47,7 +47,7 @@ def test_install_covers_every_session_created_afterwards(logged_in: Any) -> None
     assert session.get_credentials().method == "login"
     methods = [p.METHOD for p in session.get_component("credential_provider").providers]
     assert methods.count("login") == 1
-    assert methods.index("login") + 1 == methods.index("custom-process")
+    assert methods.index("login") + 1 == methods.index("assume-role")
 
 
 def test_install_reaches_boto3_default_clients(logged_in: Any, monkeypatch: pytest.MonkeyPatch) -> None:

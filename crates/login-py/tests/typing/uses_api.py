@@ -16,9 +16,19 @@ def expiry(profile: Optional[str]) -> datetime.datetime:
 
 
 def describe(error: aws_login.LoginError) -> str:
+    if isinstance(error, aws_login.SsoSessionExpiredError):
+        return "aws-login sso login: " + str(error)
     if isinstance(error, aws_login.SessionExpiredError):
         return "log in again: " + str(error)
+    if isinstance(error, (aws_login.AssumeRoleDeniedError, aws_login.SsoNoAccessError)):
+        return "ask for access: " + str(error)
     return str(error)
+
+
+def role_credentials(config_file: str, credentials_file: str) -> str:
+    return aws_login.get_credentials(
+        "admin", config_file=config_file, credentials_file=credentials_file
+    ).access_key
 
 
 def patched() -> bool:
