@@ -32,7 +32,8 @@ fn secrets_in(body: &str) -> Vec<String> {
                     .take_while(|c| *c != '"' && *c != '\\')
                     .collect();
                 // Short fragments match ordinary words; eight characters are a secret's worth.
-                if value.chars().count() >= 8 {
+                // Secrets hold no white space (and the excerpt shows control bytes as spaces).
+                if value.chars().count() >= 8 && !value.chars().any(char::is_whitespace) {
                     out.push(value);
                 }
             }
