@@ -126,17 +126,51 @@ fn plan_error(error: ChainError, config_file: &Path, credentials_file: &Path) ->
     }
 }
 
+/// What planning reads: the settings, the config file and the shared credentials file.
+struct PlanInputs {
+    settings: EnvSettings,
+    env: Environment,
+    config: LoadedConfig,
+    credentials: SharedCredentialsFile,
+    credentials_file: PathBuf,
+}
+
+impl PlanInputs {
+    fn read(options: &ResolveOptions) -> Result<PlanInputs, LoginIoError> {
+        let (settings, env) = options.env_settings()?;
+        let config = load_config(&settings.config_file)?;
+        let credentials_file = credentials_file_path(options, &env)?;
+        let credentials = SharedCredentialsFile::parse(&read_optional_text(
+            &credentials_file,
+            "shared credentials file",
+        )?);
+        Ok(PlanInputs {
+            settings,
+            env,
+            config,
+            credentials,
+            credentials_file,
+        })
+    }
+
+    /// The chain of the selected profile.
+    fn plan(&self) -> Result<ChainPlan, LoginIoError> {
+        plan(&self.config.file, &self.credentials, &self.settings.profile)
+            .map_err(|error| plan_error(error, &self.config.path, &self.credentials_file))
+    }
+}
+
 /// Plans the profile of `options`.
 pub(crate) fn load(options: &ResolveOptions) -> Result<Planned, LoginIoError> {
-    let (settings, env) = options.env_settings()?;
-    let config = load_config(&settings.config_file)?;
-    let credentials_file = credentials_file_path(options, &env)?;
-    let credentials = SharedCredentialsFile::parse(&read_optional_text(
-        &credentials_file,
-        "shared credentials file",
-    )?);
-    let planned = plan(&config.file, &credentials, &settings.profile)
-        .map_err(|error| plan_error(error, &config.path, &credentials_file))?;
+    let inputs = PlanInputs::read(options)?;
+    let planned = inputs.plan()?;
+    let PlanInputs {
+        settings,
+        env,
+        config,
+        credentials_file,
+        ..
+    } = inputs;
     if planned.roles.is_empty() {
         return match &planned.base {
             Source::LoginSession { .. } => Ok(Planned::Login(Box::new(
@@ -696,32 +730,21 @@ fn profile_plan(planned: ChainPlan, config: &LoadedConfig) -> ProfilePlan {
     }
 }
 
-fn read_plan_inputs(
-    options: &ResolveOptions,
-) -> Result<(String, LoadedConfig, SharedCredentialsFile, PathBuf), LoginIoError> {
-    let (settings, env) = options.env_settings()?;
-    let config = load_config(&settings.config_file)?;
-    let credentials_file = credentials_file_path(options, &env)?;
-    let credentials = SharedCredentialsFile::parse(&read_optional_text(
-        &credentials_file,
-        "shared credentials file",
-    )?);
-    Ok((settings.profile, config, credentials, credentials_file))
-}
-
 /// Plans the selected profile without fetching anything; fails as [`crate::resolve_credentials`]
 /// would for a profile that cannot be planned.
 pub fn plan_profile(options: &ResolveOptions) -> Result<ProfilePlan, LoginIoError> {
-    let (profile, config, credentials, credentials_file) = read_plan_inputs(options)?;
-    let planned = plan(&config.file, &credentials, &profile)
-        .map_err(|error| plan_error(error, &config.path, &credentials_file))?;
-    Ok(profile_plan(planned, &config))
+    let inputs = PlanInputs::read(options)?;
+    Ok(profile_plan(inputs.plan()?, &inputs.config))
 }
 
 /// Every profile of the config file whose chain can be planned, in file order (`[default]` is
 /// `default`); profiles that cannot be planned are left out.
 pub fn plan_profiles(options: &ResolveOptions) -> Result<Vec<ProfilePlan>, LoginIoError> {
-    let (_, config, credentials, _) = read_plan_inputs(options)?;
+    let PlanInputs {
+        config,
+        credentials,
+        ..
+    } = PlanInputs::read(options)?;
     Ok(config
         .file
         .profile_names()
