@@ -12,18 +12,13 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use login_core::sso::{token_cache_file_name, RoleCredentialsCache, SsoToken};
+use login_core::sso::{RoleCredentialsCache, SsoToken};
 use login_core::OffsetDateTime;
+use login_support::sso::*;
 use login_support::*;
 use support::Sandbox;
-
-const SSO_DRIVER: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/support/browser-driver/sso-driver.js"
-);
-const START_URL: &str = signin_mock::DEFAULT_SSO_START_URL;
 
 fn config() -> String {
     format!(
@@ -35,29 +30,6 @@ fn sandbox() -> Sandbox {
     let sandbox = Sandbox::new();
     std::fs::write(&sandbox.config_file, config()).unwrap();
     sandbox
-}
-
-/// `aws-login` with the SSO endpoints pointed at the mock.
-fn cli(sandbox: &Sandbox) -> Command {
-    let mut command = aws_login(sandbox);
-    sso_env(&mut command, sandbox);
-    command
-}
-
-fn sso_env(command: &mut Command, sandbox: &Sandbox) {
-    command
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", sandbox.base_url())
-        .env("AWS_ENDPOINT_URL_SSO", sandbox.base_url())
-        .env_remove("SSH_CONNECTION")
-        .env_remove("SSH_CLIENT")
-        .env_remove("SSH_TTY");
-}
-
-fn token_path(sandbox: &Sandbox) -> PathBuf {
-    sandbox
-        .home
-        .join(".aws/sso/cache")
-        .join(token_cache_file_name("my-sso"))
 }
 
 fn role_cache_dir(sandbox: &Sandbox) -> PathBuf {
@@ -78,54 +50,8 @@ fn sso_role_files(sandbox: &Sandbox) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-fn with_sso_chromium<'c>(
-    command: &'c mut Command,
-    sandbox: &Sandbox,
-    peers: &Peers,
-    decision: &str,
-    forge: bool,
-) -> &'c mut Command {
-    command
-        .env("BROWSER", format!("node {SSO_DRIVER} %s"))
-        .env("AWS_LOGIN_TEST_NODE_MODULES", &peers.node_modules)
-        .env("AWS_LOGIN_TEST_CHROMIUM", &peers.chromium)
-        .env("AWS_LOGIN_DRIVER_IDENTITY", "alice")
-        .env("AWS_LOGIN_DRIVER_DECISION", decision)
-        .env(
-            "AWS_LOGIN_DRIVER_FORGE_STATE",
-            if forge { "1" } else { "0" },
-        )
-        .env("AWS_LOGIN_DRIVER_LOG", driver_log(sandbox))
-}
-
-/// Signs in through the device flow with an auto-approving mock and the redirect follower.
-fn device_login(sandbox: &Sandbox) {
-    sandbox.mock.set_sso_auto_approve(Some("alice")).unwrap();
-    let out = with_fetch_browser(&mut cli(sandbox), sandbox)
-        .args(["sso", "login", "--use-device-code", "--profile", "dev"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-}
-
-/// Moves the cached token's expiry to `seconds` from now, keeping the writer's spelling.
-fn set_token_expiry(path: &Path, seconds: i64) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let token = SsoToken::from_json(text.as_bytes()).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let old = value["expiresAt"].as_str().unwrap().to_owned();
-    let at = OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
-    let new = login_core::timefmt::format_expires_at(at);
-    assert!(token.expires_at > OffsetDateTime::UNIX_EPOCH);
-    std::fs::write(
-        path,
-        text.replace(&format!("\"{old}\""), &format!("\"{new}\"")),
-    )
-    .unwrap();
-}
-
 fn export(sandbox: &Sandbox, profile: &str) -> std::process::Output {
-    cli(sandbox)
+    sso_cli(sandbox)
         .args(["export-credentials", "--profile", profile])
         .output()
         .unwrap()
@@ -133,7 +59,7 @@ fn export(sandbox: &Sandbox, profile: &str) -> std::process::Output {
 
 fn boto3_sso(sandbox: &Sandbox, python: &Path, profile: &str) -> Result<String, String> {
     let mut command = boto3_command(sandbox, python, profile);
-    sso_env(&mut command, sandbox);
+    with_sso_endpoints(&mut command, sandbox);
     caller_identity(&mut command)
 }
 
@@ -141,7 +67,7 @@ fn boto3_sso(sandbox: &Sandbox, python: &Path, profile: &str) -> Result<String, 
 fn pkce_allow_in_chromium_writes_what_aws_cli_writes_and_every_reader_uses_it() {
     let Some(peers) = peers() else { return };
     let sandbox = sandbox();
-    let out = with_sso_chromium(&mut cli(&sandbox), &sandbox, &peers, "allow", false)
+    let out = with_sso_chromium(&mut sso_cli(&sandbox), &sandbox, &peers, "allow", false)
         .args(["sso", "login", "--sso-session", "my-sso"])
         .output()
         .unwrap();
@@ -164,7 +90,7 @@ fn pkce_allow_in_chromium_writes_what_aws_cli_writes_and_every_reader_uses_it() 
     assert_eq!(records[0]["id"], "login-succeeded", "{records:?}");
 
     // The token file: AWS CLI's key order and spelling, 0600.
-    let path = token_path(&sandbox);
+    let path = sso_token_path(&sandbox);
     let bytes = std::fs::read_to_string(&path).unwrap();
     assert!(
         bytes.starts_with(&format!(
@@ -247,7 +173,7 @@ fn pkce_allow_in_chromium_writes_what_aws_cli_writes_and_every_reader_uses_it() 
 fn pkce_deny_in_chromium_saves_nothing_and_says_so() {
     let Some(peers) = peers() else { return };
     let sandbox = sandbox();
-    let out = with_sso_chromium(&mut cli(&sandbox), &sandbox, &peers, "deny", false)
+    let out = with_sso_chromium(&mut sso_cli(&sandbox), &sandbox, &peers, "deny", false)
         .args(["sso", "login", "--profile", "dev"])
         .output()
         .unwrap();
@@ -257,7 +183,7 @@ fn pkce_deny_in_chromium_saves_nothing_and_says_so() {
         stderr.contains("denied") && stderr.contains("aws-login sso login --sso-session my-sso"),
         "{stderr}"
     );
-    assert!(!token_path(&sandbox).exists());
+    assert!(!sso_token_path(&sandbox).exists());
     let records = browser_records(&sandbox, 1);
     assert_eq!(records[0]["id"], "login-failed", "{records:?}");
 }
@@ -266,7 +192,7 @@ fn pkce_deny_in_chromium_saves_nothing_and_says_so() {
 fn a_forged_callback_is_ignored_and_the_real_one_still_signs_in() {
     let Some(peers) = peers() else { return };
     let sandbox = sandbox();
-    let out = with_sso_chromium(&mut cli(&sandbox), &sandbox, &peers, "allow", true)
+    let out = with_sso_chromium(&mut sso_cli(&sandbox), &sandbox, &peers, "allow", true)
         .args(["sso", "login", "--sso-session", "my-sso"])
         .output()
         .unwrap();
@@ -279,13 +205,13 @@ fn a_forged_callback_is_ignored_and_the_real_one_still_signs_in() {
     let records = browser_records(&sandbox, 1);
     assert_eq!(records[0]["forged"]["id"], "login-failed", "{records:?}");
     assert_eq!(records[0]["id"], "login-succeeded", "{records:?}");
-    assert!(token_path(&sandbox).exists());
+    assert!(sso_token_path(&sandbox).exists());
 }
 
 #[test]
 fn device_flow_approved_by_its_code_while_the_cli_polls() {
     let sandbox = sandbox();
-    let mut child = cli(&sandbox)
+    let mut child = sso_cli(&sandbox)
         .args([
             "sso",
             "login",
@@ -331,7 +257,7 @@ fn device_flow_approved_by_its_code_while_the_cli_polls() {
         "{stats:?}"
     );
     assert_eq!(stats.sso_token_outcome("device_code", "ok"), 1, "{stats:?}");
-    let token = SsoToken::from_json(&std::fs::read(token_path(&sandbox)).unwrap()).unwrap();
+    let token = SsoToken::from_json(&std::fs::read(sso_token_path(&sandbox)).unwrap()).unwrap();
     assert!(
         token.refresh_token.is_some(),
         "a session with scopes gets a refresh token"
@@ -341,7 +267,7 @@ fn device_flow_approved_by_its_code_while_the_cli_polls() {
 #[test]
 fn over_ssh_pkce_says_to_use_the_device_code() {
     let sandbox = sandbox();
-    let out = cli(&sandbox)
+    let out = sso_cli(&sandbox)
         .env("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
         .args(["sso", "login", "--profile", "dev"])
         .output()
@@ -357,11 +283,11 @@ fn over_ssh_pkce_says_to_use_the_device_code() {
 #[test]
 fn thirty_two_processes_at_expiry_make_one_create_token_and_one_get_role_credentials() {
     let sandbox = sandbox();
-    device_login(&sandbox);
+    sso_device_login(&sandbox, "dev");
     let run_32 = || {
         let children: Vec<_> = (0..32)
             .map(|_| {
-                cli(&sandbox)
+                sso_cli(&sandbox)
                     .args(["export-credentials", "--profile", "dev"])
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
@@ -383,7 +309,7 @@ fn thirty_two_processes_at_expiry_make_one_create_token_and_one_get_role_credent
         );
     };
     // Token inside the refresh window, no role credentials cached yet.
-    set_token_expiry(&token_path(&sandbox), 60);
+    set_sso_token_expiry(&sso_token_path(&sandbox), 60);
     let before = sandbox.mock.stats();
     run_32();
     let after = sandbox.mock.stats();
@@ -396,7 +322,7 @@ fn thirty_two_processes_at_expiry_make_one_create_token_and_one_get_role_credent
             - before.sso_portal_calls("GetRoleCredentials"),
         1
     );
-    let token = SsoToken::from_json(&std::fs::read(token_path(&sandbox)).unwrap()).unwrap();
+    let token = SsoToken::from_json(&std::fs::read(sso_token_path(&sandbox)).unwrap()).unwrap();
     assert!(token.seconds_left(OffsetDateTime::now_utc()) > 900);
 
     // Role credentials inside AWS CLI's 15-minute window; the token is fresh.
@@ -434,10 +360,10 @@ fn botocore_refreshes_our_token_and_we_refresh_botocores() {
     let Some(peers) = peers() else { return };
     for python in [&peers.python, &peers.python_old] {
         let sandbox = sandbox();
-        device_login(&sandbox);
-        let path = token_path(&sandbox);
+        sso_device_login(&sandbox, "dev");
+        let path = sso_token_path(&sandbox);
         // Ours, 10 minutes left: botocore (15-minute window) refreshes it and writes its bytes.
-        set_token_expiry(&path, 600);
+        set_sso_token_expiry(&path, 600);
         let ours = std::fs::read_to_string(&path).unwrap();
         let arn = boto3_sso(&sandbox, python, "dev")
             .unwrap_or_else(|e| panic!("{}: {e}", python.display()));
@@ -455,7 +381,7 @@ fn botocore_refreshes_our_token_and_we_refresh_botocores() {
 
         // botocore's file, near expiry: we refresh it (one CreateToken) and answer.
         std::fs::remove_dir_all(role_cache_dir(&sandbox)).ok();
-        set_token_expiry(&path, 60);
+        set_sso_token_expiry(&path, 60);
         let out = export(&sandbox, "dev");
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert_eq!(sandbox.mock.stats().sso_token_calls("refresh_token"), 2);
@@ -481,7 +407,7 @@ fn errors_say_what_to_do_and_exit_with_their_codes() {
         text(&out.stderr)
     );
 
-    device_login(&sandbox);
+    sso_device_login(&sandbox, "dev");
     // ForbiddenException: the role is not assigned to the user.
     let out = export(&sandbox, "noaccess");
     let stderr = text(&out.stderr);
@@ -505,7 +431,7 @@ fn errors_say_what_to_do_and_exit_with_their_codes() {
 
     // An expired token whose sign-in ended: the refresh is refused.
     sandbox.mock.expire_sso_sessions();
-    set_token_expiry(&token_path(&sandbox), -60);
+    set_sso_token_expiry(&sso_token_path(&sandbox), -60);
     let out = export(&sandbox, "dev");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
@@ -515,9 +441,9 @@ fn errors_say_what_to_do_and_exit_with_their_codes() {
     );
 
     // A revoked registration.
-    device_login(&sandbox);
+    sso_device_login(&sandbox, "dev");
     sandbox.mock.expire_sso_registrations();
-    set_token_expiry(&token_path(&sandbox), -60);
+    set_sso_token_expiry(&sso_token_path(&sandbox), -60);
     let out = export(&sandbox, "dev");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
@@ -527,7 +453,7 @@ fn errors_say_what_to_do_and_exit_with_their_codes() {
     );
 
     // A half-written token file: a clear message, the file kept as it is.
-    std::fs::write(token_path(&sandbox), "{\"startUrl\": \"https://d-").unwrap();
+    std::fs::write(sso_token_path(&sandbox), "{\"startUrl\": \"https://d-").unwrap();
     let out = export(&sandbox, "dev");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
@@ -537,13 +463,13 @@ fn errors_say_what_to_do_and_exit_with_their_codes() {
         "{stderr}"
     );
     assert_eq!(
-        std::fs::read_to_string(token_path(&sandbox)).unwrap(),
+        std::fs::read_to_string(sso_token_path(&sandbox)).unwrap(),
         "{\"startUrl\": \"https://d-"
     );
 
     // --help lists the codes.
     let help = text(
-        &cli(&sandbox)
+        &sso_cli(&sandbox)
             .args(["sso", "login", "--help"])
             .output()
             .unwrap()
@@ -558,18 +484,18 @@ fn errors_say_what_to_do_and_exit_with_their_codes() {
 #[test]
 fn logout_signs_out_deletes_tokens_and_sso_role_credentials_and_keeps_registrations() {
     let sandbox = sandbox();
-    device_login(&sandbox);
+    sso_device_login(&sandbox, "dev");
     assert!(export(&sandbox, "dev").status.success());
     let cache = sandbox.home.join(".aws/sso/cache");
     let other_role_cache = role_cache_dir(&sandbox).join("assume-role.json");
     std::fs::write(&other_role_cache, "{\"Credentials\": {}}").unwrap();
-    let out = cli(&sandbox).args(["sso", "logout"]).output().unwrap();
+    let out = sso_cli(&sandbox).args(["sso", "logout"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
         "Removed 1 SSO token (1 signed out at the portal) and 1 cached SSO role credential; client registrations kept.\n"
     );
-    assert!(!token_path(&sandbox).exists());
+    assert!(!sso_token_path(&sandbox).exists());
     let left: Vec<_> = std::fs::read_dir(&cache)
         .unwrap()
         .flatten()
@@ -585,7 +511,7 @@ fn logout_signs_out_deletes_tokens_and_sso_role_credentials_and_keeps_registrati
 fn credential_process_signs_in_by_itself_and_answers_in_the_same_invocation() {
     let sandbox = sandbox();
     sandbox.mock.set_sso_auto_approve(Some("alice")).unwrap();
-    let out = with_fetch_browser(&mut cli(&sandbox), &sandbox)
+    let out = with_fetch_browser(&mut sso_cli(&sandbox), &sandbox)
         .args(["credential-process", "--profile", "dev"])
         .output()
         .unwrap();
@@ -593,7 +519,7 @@ fn credential_process_signs_in_by_itself_and_answers_in_the_same_invocation() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["Version"], 1);
     assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
-    assert!(token_path(&sandbox).exists());
+    assert!(sso_token_path(&sandbox).exists());
 }
 
 /// The JS SDK v3's `fromSSO` (from `node_modules`) with `profile`, then STS GetCallerIdentity
@@ -615,7 +541,7 @@ fn js_sso_caller_identity(
     command
         .args(["-e", script, profile])
         .env("AWS_LOGIN_TEST_NODE_MODULES", node_modules);
-    sso_env(&mut command, sandbox);
+    with_sso_endpoints(&mut command, sandbox);
     caller_identity(&mut command)
 }
 
@@ -627,15 +553,15 @@ fn the_js_sdk_reads_and_refreshes_our_token_and_we_read_and_refresh_its_file() {
         .expect("AWS_LOGIN_TEST_NODE_MODULES_OLD is set by `cargo xtask test`");
     for modules in [peers.node_modules.clone(), old] {
         let sandbox = sandbox();
-        device_login(&sandbox);
-        let path = token_path(&sandbox);
+        sso_device_login(&sandbox, "dev");
+        let path = sso_token_path(&sandbox);
         // Ours, fresh: fromSSO reads it as is.
         let arn = js_sso_caller_identity(&sandbox, &modules, "dev")
             .unwrap_or_else(|e| panic!("{}: {e}", modules.display()));
         assert!(arn.contains("ReadOnly"), "{arn}");
         assert_eq!(sandbox.mock.stats().sso_token_calls("refresh_token"), 0);
         // Ours, 2 minutes left: the JS SDK (5-minute window) refreshes it and writes its bytes.
-        set_token_expiry(&path, 120);
+        set_sso_token_expiry(&path, 120);
         assert!(js_sso_caller_identity(&sandbox, &modules, "dev").is_ok());
         assert_eq!(
             sandbox.mock.stats().sso_token_calls("refresh_token"),
@@ -672,7 +598,7 @@ fn a_role_profile_on_top_of_an_sso_profile_assumes_its_role_with_the_sso_credent
     let mut text_config = config();
     text_config.push_str("\n[profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = dev\n");
     std::fs::write(&sandbox.config_file, &text_config).unwrap();
-    device_login(&sandbox);
+    sso_device_login(&sandbox, "dev");
     let out = export(&sandbox, "deploy");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -694,7 +620,7 @@ fn a_role_profile_on_top_of_an_sso_profile_assumes_its_role_with_the_sso_credent
 #[test]
 fn status_lists_sso_sessions_without_tokens() {
     let sandbox = sandbox();
-    let out = cli(&sandbox)
+    let out = sso_cli(&sandbox)
         .args(["status", "--profile", "dev"])
         .output()
         .unwrap();
@@ -704,8 +630,11 @@ fn status_lists_sso_sessions_without_tokens() {
         "{}",
         text(&out.stdout)
     );
-    device_login(&sandbox);
-    let out = cli(&sandbox).args(["status", "--all"]).output().unwrap();
+    sso_device_login(&sandbox, "dev");
+    let out = sso_cli(&sandbox)
+        .args(["status", "--all"])
+        .output()
+        .unwrap();
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("SSO session my-sso\n"), "{stdout}");
@@ -719,7 +648,7 @@ fn status_lists_sso_sessions_without_tokens() {
             && stdout.contains("health       active"),
         "{stdout}"
     );
-    let token = std::fs::read_to_string(token_path(&sandbox)).unwrap();
+    let token = std::fs::read_to_string(sso_token_path(&sandbox)).unwrap();
     let secret: serde_json::Value = serde_json::from_str(&token).unwrap();
     for key in ["accessToken", "refreshToken", "clientSecret"] {
         assert!(
@@ -727,7 +656,7 @@ fn status_lists_sso_sessions_without_tokens() {
             "{key} printed"
         );
     }
-    let out = cli(&sandbox)
+    let out = sso_cli(&sandbox)
         .args(["status", "--all", "--json"])
         .output()
         .unwrap();

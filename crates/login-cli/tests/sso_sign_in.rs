@@ -9,19 +9,13 @@ mod login_support;
 #[path = "../../login-io/tests/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-use login_core::sso::{token_cache_file_name, SsoToken};
+use login_core::sso::SsoToken;
 use login_core::OffsetDateTime;
+use login_support::sso::*;
 use login_support::*;
 use support::Sandbox;
-
-const SSO_DRIVER: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/support/browser-driver/sso-driver.js"
-);
-const START_URL: &str = signin_mock::DEFAULT_SSO_START_URL;
 
 fn config() -> String {
     format!(
@@ -37,72 +31,19 @@ fn sandbox() -> Sandbox {
     sandbox
 }
 
-/// `aws-login` with the SSO endpoints pointed at the mock, outside SSH.
-fn cli(sandbox: &Sandbox) -> Command {
-    let mut command = aws_login(sandbox);
-    command
-        .env("AWS_ENDPOINT_URL_SSO_OIDC", sandbox.base_url())
-        .env("AWS_ENDPOINT_URL_SSO", sandbox.base_url())
-        .env_remove("SSH_CONNECTION")
-        .env_remove("SSH_CLIENT")
-        .env_remove("SSH_TTY");
-    command
-}
-
-fn with_sso_chromium<'c>(
-    command: &'c mut Command,
-    sandbox: &Sandbox,
-    peers: &Peers,
-) -> &'c mut Command {
-    command
-        .env("BROWSER", format!("node {SSO_DRIVER} %s"))
-        .env("AWS_LOGIN_TEST_NODE_MODULES", &peers.node_modules)
-        .env("AWS_LOGIN_TEST_CHROMIUM", &peers.chromium)
-        .env("AWS_LOGIN_DRIVER_IDENTITY", "alice")
-        .env("AWS_LOGIN_DRIVER_DECISION", "allow")
-        .env("AWS_LOGIN_DRIVER_FORGE_STATE", "0")
-        .env("AWS_LOGIN_DRIVER_LOG", driver_log(sandbox))
-}
-
-fn token_path(sandbox: &Sandbox) -> PathBuf {
-    sandbox
-        .home
-        .join(".aws/sso/cache")
-        .join(token_cache_file_name("my-sso"))
-}
-
-/// Signs in through the device flow with an auto-approving mock and the redirect follower.
+/// Signs in through the device flow, then leaves the mock asking again and the browser log
+/// empty, so later assertions count only their own browser visits.
 fn device_login(sandbox: &Sandbox) {
-    sandbox.mock.set_sso_auto_approve(Some("alice")).unwrap();
-    let out = with_fetch_browser(&mut cli(sandbox), sandbox)
-        .args(["sso", "login", "--use-device-code", "--profile", "dev"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    sso_device_login(sandbox, "dev");
     sandbox.mock.set_sso_auto_approve(None).unwrap();
-    // Later assertions count only their own browser visits.
     std::fs::remove_file(driver_log(sandbox)).unwrap();
-}
-
-/// Moves the cached token's expiry to `seconds` from now.
-fn set_token_expiry(path: &Path, seconds: i64) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let old = value["expiresAt"].as_str().unwrap().to_owned();
-    let at = OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
-    let new = login_core::timefmt::format_expires_at(at);
-    std::fs::write(
-        path,
-        text.replace(&format!("\"{old}\""), &format!("\"{new}\"")),
-    )
-    .unwrap();
 }
 
 /// A signed-in session that has ended: the token expired and the service refuses its refresh.
 fn ended_session(sandbox: &Sandbox) {
     device_login(sandbox);
     sandbox.mock.expire_sso_sessions();
-    set_token_expiry(&token_path(sandbox), -60);
+    set_sso_token_expiry(&sso_token_path(sandbox), -60);
 }
 
 fn process_json(out: &Output) -> serde_json::Value {
@@ -128,7 +69,7 @@ fn parallel_credential_processes_share_one_sso_sign_in() {
     let children: Vec<_> = profiles
         .iter()
         .map(|profile| {
-            with_sso_chromium(&mut cli(&sandbox), &sandbox, &peers)
+            with_sso_chromium(&mut sso_cli(&sandbox), &sandbox, &peers, "allow", false)
                 .args(["credential-process", "--profile", profile])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -198,7 +139,7 @@ fn parallel_credential_processes_share_one_sso_sign_in() {
         )),
         "{stderr:#?}"
     );
-    let token = SsoToken::from_json(&std::fs::read(token_path(&sandbox)).unwrap()).unwrap();
+    let token = SsoToken::from_json(&std::fs::read(sso_token_path(&sandbox)).unwrap()).unwrap();
     assert!(token.seconds_left(OffsetDateTime::now_utc()) > 900);
 }
 
@@ -213,7 +154,7 @@ with urllib.request.urlopen(request, timeout=10) as r:
 
 fn exec_login(sandbox: &Sandbox, profile: &str) -> Output {
     sandbox.mock.set_sso_auto_approve(Some("alice")).unwrap();
-    with_fetch_browser(&mut cli(sandbox), sandbox)
+    with_fetch_browser(&mut sso_cli(sandbox), sandbox)
         .args([
             "exec",
             "--login",
@@ -251,7 +192,7 @@ fn probe_answer(out: &Output) -> serde_json::Value {
 fn exec_login_signs_in_to_the_sso_session_of_the_profile() {
     let sandbox = sandbox();
     // Never signed in: without --login it says how, and starts nothing.
-    let out = cli(&sandbox)
+    let out = sso_cli(&sandbox)
         .args(["exec", "--profile", "dev", "--", "true"])
         .stdin(Stdio::null())
         .output()
@@ -271,7 +212,7 @@ fn exec_login_signs_in_to_the_sso_session_of_the_profile() {
         "{stderr}"
     );
     assert!(!stderr.contains("aws-login: error"), "{stderr}");
-    assert!(token_path(&sandbox).exists());
+    assert!(sso_token_path(&sandbox).exists());
     assert_eq!(browser_records(&sandbox, 1).len(), 1);
     assert_eq!(
         sandbox.mock.stats().sso_token_calls("authorization_code"),
@@ -305,13 +246,13 @@ fn exec_login_on_a_role_over_sso_signs_in_to_the_base_session() {
 }
 
 fn status(sandbox: &Sandbox, args: &[&str]) -> Output {
-    cli(sandbox).arg("status").args(args).output().unwrap()
+    sso_cli(sandbox).arg("status").args(args).output().unwrap()
 }
 
 /// No access token, refresh token, client secret, secret key or session token in `text`.
 fn assert_no_secrets(sandbox: &Sandbox, text: &str) {
     let token: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(token_path(sandbox)).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(sso_token_path(sandbox)).unwrap()).unwrap();
     for key in ["accessToken", "refreshToken", "clientSecret"] {
         let secret = token[key].as_str().unwrap();
         assert!(!text.contains(secret), "{key} printed");
@@ -349,7 +290,7 @@ fn status_of_an_sso_profile_shows_its_session_role_and_expiries_and_never_a_toke
 
     device_login(&sandbox);
     for profile in ["dev", "deploy"] {
-        let out = cli(&sandbox)
+        let out = sso_cli(&sandbox)
             .args(["export-credentials", "--profile", profile])
             .output()
             .unwrap();
@@ -396,7 +337,7 @@ fn status_of_an_sso_profile_shows_its_session_role_and_expiries_and_never_a_toke
 
     // The token expired but can refresh: the next use refreshes it, no sign-in needed.
     std::fs::remove_dir_all(sandbox.home.join(".aws/cli/cache")).unwrap();
-    set_token_expiry(&token_path(&sandbox), -60);
+    set_sso_token_expiry(&sso_token_path(&sandbox), -60);
     let out = status(&sandbox, &["--profile", "dev"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}");
@@ -406,7 +347,7 @@ fn status_of_an_sso_profile_shows_its_session_role_and_expiries_and_never_a_toke
     );
 
     // Logged out: only a sign-in helps, for the SSO profile and for the role on it.
-    let out = cli(&sandbox).args(["sso", "logout"]).output().unwrap();
+    let out = sso_cli(&sandbox).args(["sso", "logout"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     for profile in ["dev", "deploy"] {
         let out = status(&sandbox, &["--profile", profile]);

@@ -9,6 +9,8 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::Sandbox;
 
+pub mod sso;
+
 pub const AWS_LOGIN: &str = env!("CARGO_BIN_EXE_aws-login");
 pub const CHROMIUM_DRIVER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
