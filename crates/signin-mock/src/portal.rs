@@ -110,11 +110,14 @@ fn page_token(list: &str, offset: usize) -> String {
     Base64UrlUnpadded::encode_string(format!("{list}|{offset}").as_bytes())
 }
 
-fn page_bounds(
+/// One page of `items` as `{field: [...], "nextToken": ...}` (no `nextToken` on the last page).
+fn page(
     query: &HashMap<String, String>,
     list: &str,
-    len: usize,
-) -> Result<(usize, usize), PortalError> {
+    field: &str,
+    items: &[Value],
+) -> Result<Value, PortalError> {
+    let len = items.len();
     let size = match query.get("max_result") {
         None => DEFAULT_PAGE,
         Some(v) => match v.parse::<usize>() {
@@ -144,15 +147,12 @@ fn page_bounds(
             }
         }
     };
-    Ok((offset, (offset + size).min(len)))
-}
-
-fn next_token_field(list: &str, end: usize, len: usize) -> Value {
+    let end = (offset + size).min(len);
+    let mut body = json!({ field: items[offset..end] });
     if end < len {
-        json!(page_token(list, end))
-    } else {
-        Value::Null
+        body["nextToken"] = json!(page_token(list, end));
     }
+    Ok(body)
 }
 
 pub(crate) async fn list_accounts(
@@ -190,13 +190,7 @@ pub(crate) async fn list_accounts(
             })
             .collect();
         let list = format!("accounts:{user}");
-        let (start, end) = page_bounds(&query, &list, accounts.len())?;
-        let mut body = json!({ "accountList": accounts[start..end] });
-        let next = next_token_field(&list, end, accounts.len());
-        if !next.is_null() {
-            body["nextToken"] = next;
-        }
-        Ok(Some(body))
+        Ok(Some(page(&query, &list, "accountList", &accounts)?))
     })();
     respond(&state, "ListAccounts", result)
 }
@@ -238,13 +232,7 @@ pub(crate) async fn list_account_roles(
             })
             .unwrap_or_default();
         let list = format!("roles:{user}:{account_id}");
-        let (start, end) = page_bounds(&query, &list, roles.len())?;
-        let mut body = json!({ "roleList": roles[start..end] });
-        let next = next_token_field(&list, end, roles.len());
-        if !next.is_null() {
-            body["nextToken"] = next;
-        }
-        Ok(Some(body))
+        Ok(Some(page(&query, &list, "roleList", &roles)?))
     })();
     respond(&state, "ListAccountRoles", result)
 }
